@@ -1,0 +1,563 @@
+//! The case (工单) as it stands now. It is never edited directly: it is the fold of its history
+//! ([`Case::replay`]), and the store keeps this fold next to the events only to query it fast.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Millis;
+use crate::event::{Event, EventKind};
+use crate::org::{UnitId, UnitRef, UserId};
+use crate::value::{Address, CaseNumber, CaseText, PersonName, PhoneNumber, Title};
+
+pub type CaseId = i64;
+
+macro_rules! labelled_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The stable code used in the API and the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+            /// The Chinese label shown to people.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label_zh() == s)
+            }
+        }
+    };
+}
+
+labelled_enum!(
+    /// Where a case is in its lifecycle.
+    CaseState {
+        /// 已受理: taken, not yet routed.
+        Received = "received" / "已受理",
+        /// 待派单: waiting for a dispatcher.
+        AwaitingDispatch = "awaiting_dispatch" / "待派单",
+        /// 待签收: dispatched, the unit has not signed.
+        Dispatched = "dispatched" / "待签收",
+        /// 办理中: signed and being handled.
+        Handling = "handling" / "办理中",
+        /// 退单待审: the unit returned it; the centre reviews.
+        ReturnRequested = "return_requested" / "退单待审",
+        /// 待审核: the unit replied; the centre reviews the reply.
+        Replied = "replied" / "待审核",
+        /// 待回访: waiting for the callback.
+        AwaitingCallback = "awaiting_callback" / "待回访",
+        /// 不满意待处理: the citizen was not satisfied; redo, escalate or give a final reply.
+        Unsatisfied = "unsatisfied" / "不满意待处理",
+        /// 已办结.
+        Closed = "closed" / "已办结",
+        /// 挂起: the clock stops.
+        Suspended = "suspended" / "已挂起",
+        /// 已并单: merged into another case.
+        Merged = "merged" / "已并单",
+        /// 已作废.
+        Voided = "voided" / "已作废",
+        /// 已撤诉: the citizen withdrew.
+        Withdrawn = "withdrawn" / "已撤诉",
+        /// 已归档.
+        Archived = "archived" / "已归档",
+    }
+);
+
+impl CaseState {
+    /// Open states accept the side events (urge, supervise, merge, void, add information...).
+    pub fn is_open(self) -> bool {
+        !matches!(self, CaseState::Closed | CaseState::Merged | CaseState::Voided | CaseState::Withdrawn | CaseState::Archived)
+    }
+
+    /// States in which exactly one lead unit must be set.
+    pub fn requires_lead(self) -> bool {
+        matches!(self, CaseState::Dispatched | CaseState::Handling | CaseState::ReturnRequested | CaseState::Replied)
+    }
+}
+
+labelled_enum!(
+    /// 诉求类型.
+    CaseType {
+        Consultation = "consultation" / "咨询",
+        Help = "help" / "求助",
+        Complaint = "complaint" / "投诉",
+        Report = "report" / "举报",
+        Suggestion = "suggestion" / "建议",
+        Praise = "praise" / "表扬",
+    }
+);
+
+labelled_enum!(
+    /// 来源渠道.
+    Channel {
+        Phone = "phone" / "电话",
+        Web = "web" / "网站",
+        Mobile = "mobile" / "移动端",
+        Email = "email" / "电子邮件",
+        Sms = "sms" / "短信",
+        Wechat = "wechat" / "微信",
+        GridWorker = "grid_worker" / "网格员上报",
+        Open311 = "open311" / "Open311",
+        Import = "import" / "历史导入",
+    }
+);
+
+labelled_enum!(
+    /// 紧急程度.
+    Urgency {
+        Normal = "normal" / "一般",
+        Urgent = "urgent" / "紧急",
+        VeryUrgent = "very_urgent" / "特急",
+    }
+);
+
+labelled_enum!(
+    /// 是否解决.
+    Solved {
+        Solved = "solved" / "解决",
+        PartlySolved = "partly_solved" / "部分解决",
+        Unsolved = "unsolved" / "未解决",
+    }
+);
+
+labelled_enum!(
+    /// 回访结果.
+    CallbackOutcome {
+        Satisfied = "satisfied" / "满意",
+        BasicallySatisfied = "basically_satisfied" / "基本满意",
+        Unsatisfied = "unsatisfied" / "不满意",
+        Unreachable = "unreachable" / "未接通",
+        Declined = "declined" / "拒评",
+    }
+);
+
+labelled_enum!(
+    /// 退单理由.
+    ReturnReason {
+        NotOurs = "not_ours" / "非本单位职责",
+        WrongPlace = "wrong_place" / "不属本辖区",
+        Duplicate = "duplicate" / "重复工单",
+        InsufficientInfo = "insufficient_info" / "信息不全",
+    }
+);
+
+labelled_enum!(
+    /// 作废原因.
+    VoidReason {
+        Spam = "spam" / "骚扰/无效",
+        Malicious = "malicious" / "恶意诉求",
+        Test = "test" / "测试",
+        Other = "other" / "其他",
+    }
+);
+
+labelled_enum!(
+    /// 督办等级.
+    Supervision {
+        None = "none" / "未督办",
+        Yellow = "yellow" / "黄牌督办",
+        Red = "red" / "红牌督办",
+    }
+);
+
+labelled_enum!(
+    /// How a unit contacted the citizen.
+    ContactMethod {
+        Phone = "phone" / "电话",
+        Visit = "visit" / "上门",
+        Sms = "sms" / "短信",
+        Other = "other" / "其他",
+    }
+);
+
+/// The citizen as they gave themselves. `confidential` hides them from handling units;
+/// `anonymous` means they gave no name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Citizen {
+    pub name: Option<PersonName>,
+    pub phone: Option<PhoneNumber>,
+    /// 来电号码: the number the call came from, when it differs from the contact phone.
+    pub caller_number: Option<PhoneNumber>,
+    #[serde(default)]
+    pub confidential: bool,
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// Where the matter is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Place {
+    pub address: Option<Address>,
+    /// The territorial unit (district, street or community) the place lies in, when known.
+    pub division_unit_id: Option<UnitId>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Everything taken at intake (受理).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Intake {
+    pub channel: Channel,
+    pub case_type: CaseType,
+    pub title: Title,
+    pub text: CaseText,
+    pub urgency: Urgency,
+    pub citizen: Citizen,
+    pub place: Place,
+    /// The catalogue item (职责清单事项) code, when chosen.
+    pub catalogue_item: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// An identifier in the source system, for imports and integrations.
+    pub external_id: Option<String>,
+}
+
+/// The unit's reply (反馈).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reply {
+    pub text: String,
+    pub solved: Solved,
+    pub at: Millis,
+    pub unit_id: Option<UnitId>,
+}
+
+/// An assisting unit (协办) and whether it has replied to the lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assist {
+    pub unit: UnitRef,
+    pub replied: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingReturn {
+    pub reason: ReturnReason,
+    pub unit_id: UnitId,
+    pub from_state: CaseState,
+    pub at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingExtension {
+    pub days: u32,
+    pub at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseLink {
+    pub id: CaseId,
+    pub number: CaseNumber,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaderRef {
+    pub user_id: UserId,
+    pub name: String,
+}
+
+/// The current state of a case: a fold of its events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Case {
+    pub id: CaseId,
+    pub number: CaseNumber,
+    /// The number of events in the history; the optimistic-concurrency token.
+    pub version: i64,
+    pub state: CaseState,
+    pub intake: Intake,
+    pub received_at: Millis,
+    pub received_by: Option<UserId>,
+    pub lead_unit: Option<UnitRef>,
+    /// The unit holding the order now: the lead, or the unit below it that it passed the order to.
+    pub handling_unit: Option<UnitRef>,
+    pub assisting: Vec<Assist>,
+    /// Every unit that has ever held or assisted this case; they keep seeing it.
+    pub involved_units: Vec<UnitRef>,
+    pub dispatched_at: Option<Millis>,
+    pub signed_at: Option<Millis>,
+    pub contacted_at: Option<Millis>,
+    pub reply: Option<Reply>,
+    pub pending_return: Option<PendingReturn>,
+    pub returns_approved: u32,
+    pub returns_refused: u32,
+    pub reassign_count: u32,
+    pub pending_extension: Option<PendingExtension>,
+    pub extensions_approved: u32,
+    pub extension_days: u32,
+    pub suspended_from: Option<CaseState>,
+    pub callback_attempts: u32,
+    pub rating: Option<CallbackOutcome>,
+    pub solved: Option<Solved>,
+    pub rating_comment: Option<String>,
+    pub redo_count: u32,
+    pub supervision: Supervision,
+    pub urge_count: u32,
+    pub escalated_to: Option<LeaderRef>,
+    pub merged_into: Option<CaseLink>,
+    pub merged_from: Vec<CaseLink>,
+    /// How many people reported this matter (1 + those merged in).
+    pub reporters: u32,
+    pub info_added: u32,
+    pub final_reply: bool,
+    pub answered_on_spot: bool,
+    pub closed_at: Option<Millis>,
+    pub archived_at: Option<Millis>,
+    pub updated_at: Millis,
+}
+
+impl Case {
+    /// The fresh case that a `Received` event creates.
+    pub fn new(id: CaseId, number: CaseNumber, intake: Intake, at: Millis, by: Option<UserId>) -> Case {
+        Case {
+            id,
+            number,
+            version: 1,
+            state: CaseState::Received,
+            intake,
+            received_at: at,
+            received_by: by,
+            lead_unit: None,
+            handling_unit: None,
+            assisting: Vec::new(),
+            involved_units: Vec::new(),
+            dispatched_at: None,
+            signed_at: None,
+            contacted_at: None,
+            reply: None,
+            pending_return: None,
+            returns_approved: 0,
+            returns_refused: 0,
+            reassign_count: 0,
+            pending_extension: None,
+            extensions_approved: 0,
+            extension_days: 0,
+            suspended_from: None,
+            callback_attempts: 0,
+            rating: None,
+            solved: None,
+            rating_comment: None,
+            redo_count: 0,
+            supervision: Supervision::None,
+            urge_count: 0,
+            escalated_to: None,
+            merged_into: None,
+            merged_from: Vec::new(),
+            reporters: 1,
+            info_added: 0,
+            final_reply: false,
+            answered_on_spot: false,
+            closed_at: None,
+            archived_at: None,
+            updated_at: at,
+        }
+    }
+
+    /// Rebuilds the current state from the whole history. `None` if the history does not begin
+    /// with a `Received` event.
+    pub fn replay(id: CaseId, number: CaseNumber, events: &[Event]) -> Option<Case> {
+        let (first, rest) = events.split_first()?;
+        let EventKind::Received { intake } = &first.kind else { return None };
+        let mut case = Case::new(id, number, intake.clone(), first.at, first.actor.user_id);
+        for e in rest {
+            case.apply(e);
+        }
+        Some(case)
+    }
+
+    /// Whether a unit currently has work on this case: it holds it, leads it or assists.
+    pub fn is_current_unit(&self, unit: UnitId) -> bool {
+        self.handling_unit.as_ref().is_some_and(|u| u.id == unit)
+            || self.lead_unit.as_ref().is_some_and(|u| u.id == unit)
+            || self.assisting.iter().any(|a| a.unit.id == unit)
+    }
+
+    fn involve(&mut self, unit: &UnitRef) {
+        if !self.involved_units.iter().any(|u| u.id == unit.id) {
+            self.involved_units.push(unit.clone());
+        }
+    }
+
+    fn set_lead(&mut self, lead: &UnitRef, assisting: &[UnitRef]) {
+        self.lead_unit = Some(lead.clone());
+        self.handling_unit = Some(lead.clone());
+        self.assisting = assisting.iter().map(|u| Assist { unit: u.clone(), replied: false }).collect();
+        self.involve(lead);
+        for u in assisting {
+            self.involve(u);
+        }
+        self.signed_at = None;
+        self.pending_return = None;
+    }
+
+    /// Applies one event. Pure bookkeeping: whether the event was allowed was decided before it
+    /// was written, by [`crate::lifecycle::decide`].
+    pub fn apply(&mut self, event: &Event) {
+        use EventKind as K;
+        let at = event.at;
+        match &event.kind {
+            K::Received { .. } => {}
+            K::AnsweredOnSpot { answer } => {
+                self.reply = Some(Reply { text: answer.clone(), solved: Solved::Solved, at, unit_id: None });
+                self.solved = Some(Solved::Solved);
+                self.answered_on_spot = true;
+                self.state = CaseState::AwaitingCallback;
+            }
+            K::Forwarded => self.state = CaseState::AwaitingDispatch,
+            K::Dispatched { lead, assisting } => {
+                self.set_lead(lead, assisting);
+                self.dispatched_at = Some(at);
+                self.state = CaseState::Dispatched;
+            }
+            K::Signed => {
+                self.signed_at = Some(at);
+                self.state = CaseState::Handling;
+            }
+            K::ReturnRequested { reason } => {
+                let unit_id = self.handling_unit.as_ref().map(|u| u.id).unwrap_or_default();
+                self.pending_return = Some(PendingReturn { reason: *reason, unit_id, from_state: self.state, at });
+                self.state = CaseState::ReturnRequested;
+            }
+            K::ReturnApproved { reassign_to } => {
+                self.returns_approved += 1;
+                self.pending_return = None;
+                match reassign_to {
+                    Some((lead, assisting)) => {
+                        self.set_lead(lead, assisting);
+                        self.dispatched_at = Some(at);
+                        self.reassign_count += 1;
+                        self.state = CaseState::Dispatched;
+                    }
+                    None => {
+                        self.lead_unit = None;
+                        self.handling_unit = None;
+                        self.assisting.clear();
+                        self.signed_at = None;
+                        self.state = CaseState::AwaitingDispatch;
+                    }
+                }
+            }
+            K::ReturnRefused => {
+                self.returns_refused += 1;
+                if let Some(p) = self.pending_return.take() {
+                    self.state = p.from_state;
+                }
+            }
+            K::Reassigned { lead, assisting } => {
+                self.set_lead(lead, assisting);
+                self.dispatched_at = Some(at);
+                self.reassign_count += 1;
+                self.state = CaseState::Dispatched;
+            }
+            K::PassedDown { to } => {
+                self.handling_unit = Some(to.clone());
+                self.involve(to);
+                self.signed_at = None;
+                self.state = CaseState::Dispatched;
+            }
+            K::Contacted { .. } => {
+                if self.contacted_at.is_none() {
+                    self.contacted_at = Some(at);
+                }
+            }
+            K::HandlingNoted => {}
+            K::AssistReplied { unit_id } => {
+                for a in self.assisting.iter_mut().filter(|a| a.unit.id == *unit_id) {
+                    a.replied = true;
+                }
+            }
+            K::Replied { text, solved } => {
+                self.reply = Some(Reply { text: text.clone(), solved: *solved, at, unit_id: event.actor.unit_id });
+                self.solved = Some(*solved);
+                self.state = CaseState::Replied;
+            }
+            K::ReplyPassed => self.state = CaseState::AwaitingCallback,
+            K::ReplySentBack => self.state = CaseState::Handling,
+            K::CallbackRecorded { outcome, solved, comment } => {
+                self.callback_attempts += 1;
+                if let Some(s) = solved {
+                    self.solved = Some(*s);
+                }
+                if comment.is_some() {
+                    self.rating_comment = comment.clone();
+                }
+                match outcome {
+                    CallbackOutcome::Unreachable => {}
+                    CallbackOutcome::Unsatisfied => {
+                        self.rating = Some(*outcome);
+                        self.state = CaseState::Unsatisfied;
+                    }
+                    _ => self.rating = Some(*outcome),
+                }
+            }
+            K::Redone => {
+                self.redo_count += 1;
+                self.reply = None;
+                self.rating = None;
+                self.solved = None;
+                self.callback_attempts = 0;
+                self.closed_at = None;
+                self.final_reply = false;
+                self.state = if self.lead_unit.is_some() { CaseState::Handling } else { CaseState::AwaitingDispatch };
+            }
+            K::Closed { final_reply, outcome } => {
+                self.final_reply = *final_reply;
+                if let Some(o) = outcome {
+                    self.rating = Some(*o);
+                }
+                self.closed_at = Some(at);
+                self.state = CaseState::Closed;
+            }
+            K::Archived => {
+                self.archived_at = Some(at);
+                self.state = CaseState::Archived;
+            }
+            K::ExtensionRequested { days } => self.pending_extension = Some(PendingExtension { days: *days, at }),
+            K::ExtensionApproved { days } => {
+                self.pending_extension = None;
+                self.extensions_approved += 1;
+                self.extension_days += days;
+            }
+            K::ExtensionRefused => self.pending_extension = None,
+            K::Suspended => {
+                self.suspended_from = Some(self.state);
+                self.state = CaseState::Suspended;
+            }
+            K::Resumed => {
+                self.state = self.suspended_from.take().unwrap_or(CaseState::Handling);
+            }
+            K::Urged => self.urge_count += 1,
+            K::Supervised { level } => self.supervision = *level,
+            K::Escalated { leader } => self.escalated_to = Some(leader.clone()),
+            K::MergedInto { target } => {
+                self.merged_into = Some(target.clone());
+                self.state = CaseState::Merged;
+            }
+            K::MergedFrom { source, reporters } => {
+                self.merged_from.push(source.clone());
+                self.reporters += reporters;
+            }
+            K::Voided { .. } => self.state = CaseState::Voided,
+            K::InfoAdded => self.info_added += 1,
+            K::Withdrawn => {
+                self.closed_at = Some(at);
+                self.state = CaseState::Withdrawn;
+            }
+        }
+        self.version = event.seq;
+        self.updated_at = at;
+    }
+}

@@ -2,10 +2,61 @@
 //! result in one transaction. Access is decided here (and in the domain), never only in handlers.
 //!
 //! # Layout
-//! - `service`: the case use cases (create, act, list, read, track).
-//! - `auth`: passwords (argon2), sessions, bearer tokens and API keys → an [`minsheng_domain::org::Actor`].
-//! - `demo`: the demo city of 海口市 (units, departments, companies, users for every role).
-//! - `import`: historical cases from CSV.
+//! - [`service`]: the case use cases (create, act, list, read, track).
+//! - [`auth`]: passwords (argon2), sessions, bearer tokens and API keys → an [`minsheng_domain::org::Actor`].
+//! - [`org`]: units and users for administrators.
+//! - [`clock`]: time as a parameter.
+//! - [`demo`]: the demo city of 海口市 (units, departments, companies, users for every role).
+//! - [`import`]: historical cases from CSV.
 
+use std::sync::Arc;
+
+use minsheng_domain::lifecycle::Rules;
+use minsheng_store::Store;
+use serde::{Deserialize, Serialize};
+
+pub mod auth;
+pub mod clock;
 pub mod demo;
 pub mod import;
+pub mod org;
+pub mod service;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+
+/// Settings that shape behaviour; stored in the database so every node agrees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// 城市代码: the prefix of case numbers (HK for Haikou).
+    pub number_prefix: String,
+    pub rules: Rules,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { number_prefix: "HK".into(), rules: Rules::default() }
+    }
+}
+
+/// The application: the store, the clock and the settings, shared by every edge.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        App { store, clock, settings: Arc::new(settings) }
+    }
+
+    /// Loads the settings stored in the database (key `settings`), falling back to defaults.
+    pub async fn load_settings(store: &Arc<dyn Store>) -> Result<Settings, minsheng_store::StoreError> {
+        Ok(match store.get_setting("settings").await? {
+            Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+            None => Settings::default(),
+        })
+    }
+}

@@ -1,1 +1,28 @@
-//! placeholder
+//! Classifies Chinese citizen messages into the board's level-1 categories (issue 4).
+//!
+//! Pipeline: jieba segmentation with a domain dictionary and stop list ([`text`]) → word
+//! unigrams, word bigrams and character n-grams with sublinear TF-IDF ([`features`]) →
+//! one-vs-rest linear SVM by dual coordinate descent ([`linear`]) → softmax with a temperature
+//! fitted on out-of-fold scores, so confidences are probabilities ([`calibrate`]).
+//! Cross-validation keeps near-duplicate messages in one fold ([`groups`]).
+
+pub mod calibrate;
+mod data;
+mod error;
+mod eval;
+pub mod features;
+pub mod groups;
+pub mod linear;
+mod model;
+pub mod text;
+
+pub use data::{dedup_exact, predict_csv, read_labelled_csv, read_unlabelled_csv};
+pub use error::{Error, Result};
+pub use eval::{Evaluation, LabelMetrics};
+pub use features::FeatureConfig;
+pub use linear::SvmParams;
+pub use model::{
+    CrossValidation, Example, FORMAT_VERSION, Model, TrainOptions, TrainingSummary, cross_validate, cross_validate_detailed, evaluate,
+    train,
+};
+pub use text::{Document, TOKENIZER_VERSION, TextForm};

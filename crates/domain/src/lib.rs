@@ -19,7 +19,7 @@ pub mod lifecycle;
 pub mod org;
 pub mod value;
 
-pub use error::{DomainError, ErrorCode};
+pub use error::{DomainError, DomainResult, ErrorCode};
 
 /// Milliseconds since the Unix epoch, UTC. Every time in the domain is one of these, passed in by
 /// the caller so that tests control the clock.

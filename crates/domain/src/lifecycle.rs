@@ -278,13 +278,29 @@ impl Action {
             Action::AssistReply => (UNIT, &[S::Dispatched, S::Handling], UnitCheck::Assisting, NoteRule::Required),
             Action::Reply => (UNIT, &[S::Handling], UnitCheck::Holder, NoteRule::Optional),
             Action::ReviewReply => (&[R::Dispatcher, R::Supervisor, R::System], &[S::Replied], UnitCheck::None, NoteRule::Optional),
-            Action::Callback => (&[R::Supervisor, R::Operator, R::UnitLeader, R::System], &[S::AwaitingCallback], UnitCheck::LeadLeaderOrCentre, NoteRule::Optional),
-            Action::Redo => (&[R::Supervisor, R::Dispatcher, R::Leader, R::System], &[S::Unsatisfied, S::Closed], UnitCheck::None, NoteRule::Required),
-            Action::Close => (&[R::Supervisor, R::Leader, R::System], &[S::AwaitingCallback, S::Unsatisfied], UnitCheck::None, NoteRule::Required),
-            Action::Archive => (&[R::Supervisor, R::Admin, R::System], &[S::Closed, S::Voided, S::Withdrawn, S::Merged], UnitCheck::None, NoteRule::Optional),
+            Action::Callback => (
+                &[R::Supervisor, R::Operator, R::UnitLeader, R::System],
+                &[S::AwaitingCallback],
+                UnitCheck::LeadLeaderOrCentre,
+                NoteRule::Optional,
+            ),
+            Action::Redo => {
+                (&[R::Supervisor, R::Dispatcher, R::Leader, R::System], &[S::Unsatisfied, S::Closed], UnitCheck::None, NoteRule::Required)
+            }
+            Action::Close => {
+                (&[R::Supervisor, R::Leader, R::System], &[S::AwaitingCallback, S::Unsatisfied], UnitCheck::None, NoteRule::Required)
+            }
+            Action::Archive => (
+                &[R::Supervisor, R::Admin, R::System],
+                &[S::Closed, S::Voided, S::Withdrawn, S::Merged],
+                UnitCheck::None,
+                NoteRule::Optional,
+            ),
             Action::RequestExtension => (UNIT, &[S::Handling], UnitCheck::Holder, NoteRule::Required),
             Action::ReviewExtension => (CENTRE_DISPATCH, &[S::Handling], UnitCheck::None, NoteRule::Optional),
-            Action::Suspend => (&[R::Dispatcher, R::Supervisor, R::Leader, R::System], &[S::Dispatched, S::Handling], UnitCheck::None, NoteRule::Required),
+            Action::Suspend => {
+                (&[R::Dispatcher, R::Supervisor, R::Leader, R::System], &[S::Dispatched, S::Handling], UnitCheck::None, NoteRule::Required)
+            }
             Action::Resume => (&[R::Dispatcher, R::Supervisor, R::Leader, R::System], &[S::Suspended], UnitCheck::None, NoteRule::Optional),
             Action::Urge => (&[R::Supervisor, R::Dispatcher, R::Leader, R::System], OPEN, UnitCheck::None, NoteRule::Optional),
             Action::Supervise => (SUPERVISE, OPEN, UnitCheck::None, NoteRule::Required),
@@ -421,12 +437,7 @@ pub fn available_actions(case: &Case, actor: &Actor, rules: &Rules) -> Vec<Actio
 
 fn check_target(case: &Case, action: Action, unit: &UnitRef) -> DomainResult<()> {
     if !unit.kind.handles_cases() {
-        return Err(rule_violation(
-            case,
-            action,
-            format!("「{}」不承办工单", unit.name),
-            format!("{} does not handle cases", unit.name),
-        ));
+        return Err(rule_violation(case, action, format!("「{}」不承办工单", unit.name), format!("{} does not handle cases", unit.name)));
     }
     Ok(())
 }
@@ -450,12 +461,23 @@ fn check_lead_and_assists(case: &Case, action: Action, lead: &UnitRef, assisting
 
 /// Decides a command. `note` is the reason the actor gave; actions that require one are refused
 /// without it. Returns the events to append, in order.
-pub fn decide(case: &Case, actor: &Actor, command: &Command, note: Option<&Note>, rules: &Rules, _now: Millis) -> DomainResult<Vec<EventKind>> {
+pub fn decide(
+    case: &Case,
+    actor: &Actor,
+    command: &Command,
+    note: Option<&Note>,
+    rules: &Rules,
+    _now: Millis,
+) -> DomainResult<Vec<EventKind>> {
     let action = command.action();
     check_permitted(case, actor, action)?;
     if action.note_rule() == NoteRule::Required && note.is_none() {
-        return Err(DomainError::invalid("note", format!("{}须填写理由或说明", action.label_zh()), format!("{} requires a note", action.as_str()))
-            .with_details(serde_json::json!({ "field": "note", "action": action.as_str() })));
+        return Err(DomainError::invalid(
+            "note",
+            format!("{}须填写理由或说明", action.label_zh()),
+            format!("{} requires a note", action.as_str()),
+        )
+        .with_details(serde_json::json!({ "field": "note", "action": action.as_str() })));
     }
     use EventKind as K;
     let events = match command {
@@ -489,7 +511,12 @@ pub fn decide(case: &Case, actor: &Actor, command: &Command, note: Option<&Note>
             check_target(case, action, to)?;
             let holder = case.handling_unit.as_ref();
             if holder.map(|h| h.id) != to.parent_id {
-                return Err(rule_violation(case, action, "只能下派给本单位的直属下级", "can pass down only to a unit directly below yours"));
+                return Err(rule_violation(
+                    case,
+                    action,
+                    "只能下派给本单位的直属下级",
+                    "can pass down only to a unit directly below yours",
+                ));
             }
             // 二级派单 is one level: a unit that received the order by pass-down cannot pass it on.
             if case.handling_unit.as_ref().map(|h| h.id) != case.lead_unit.as_ref().map(|l| l.id) {
@@ -508,7 +535,8 @@ pub fn decide(case: &Case, actor: &Actor, command: &Command, note: Option<&Note>
         }
         Command::ReviewReply { pass } => vec![if *pass { K::ReplyPassed } else { K::ReplySentBack }],
         Command::Callback { outcome, solved, comment } => {
-            let mut events = vec![K::CallbackRecorded { outcome: *outcome, solved: *solved, comment: comment.as_ref().map(|c| c.as_str().to_string()) }];
+            let mut events =
+                vec![K::CallbackRecorded { outcome: *outcome, solved: *solved, comment: comment.as_ref().map(|c| c.as_str().to_string()) }];
             match outcome {
                 CallbackOutcome::Satisfied | CallbackOutcome::BasicallySatisfied | CallbackOutcome::Declined => {
                     events.push(K::Closed { final_reply: false, outcome: None });
@@ -566,7 +594,11 @@ pub fn decide(case: &Case, actor: &Actor, command: &Command, note: Option<&Note>
             if *approve {
                 let granted = days.unwrap_or(pending.days);
                 if granted == 0 || granted > pending.days {
-                    return Err(DomainError::invalid("days", "批准天数应在 1 与申请天数之间", "granted days must be between 1 and the days requested"));
+                    return Err(DomainError::invalid(
+                        "days",
+                        "批准天数应在 1 与申请天数之间",
+                        "granted days must be between 1 and the days requested",
+                    ));
                 }
                 vec![K::ExtensionApproved { days: granted }]
             } else {

@@ -41,9 +41,17 @@ impl UnitKind {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [UnitKind::City, UnitKind::Centre, UnitKind::District, UnitKind::Street, UnitKind::Community, UnitKind::Department, UnitKind::Company]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            UnitKind::City,
+            UnitKind::Centre,
+            UnitKind::District,
+            UnitKind::Street,
+            UnitKind::Community,
+            UnitKind::Department,
+            UnitKind::Company,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// Whether a case can be dispatched to such a unit as lead or assistant. The city itself and

@@ -96,7 +96,13 @@ pub struct PhoneNumber(String);
 
 impl PhoneNumber {
     pub fn parse(value: &str) -> DomainResult<Self> {
-        let bad = || DomainError::invalid("phone", "不是有效的电话号码（手机 11 位或带区号的固话）", "not a valid phone number (11-digit mobile or landline with area code)");
+        let bad = || {
+            DomainError::invalid(
+                "phone",
+                "不是有效的电话号码（手机 11 位或带区号的固话）",
+                "not a valid phone number (11-digit mobile or landline with area code)",
+            )
+        };
         let mut s: String = value.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         if let Some(rest) = s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")) {
             s = rest.to_string();
@@ -174,7 +180,11 @@ impl CaseNumber {
         if ok {
             Ok(CaseNumber(s))
         } else {
-            Err(DomainError::invalid("case_number", "格式应为 城市代码+日期+6位序号，如 HK20261122000123", "expected city prefix + date + 6-digit sequence, e.g. HK20261122000123"))
+            Err(DomainError::invalid(
+                "case_number",
+                "格式应为 城市代码+日期+6位序号，如 HK20261122000123",
+                "expected city prefix + date + 6-digit sequence, e.g. HK20261122000123",
+            ))
         }
     }
 

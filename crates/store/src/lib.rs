@@ -36,11 +36,9 @@ impl From<StoreError> for DomainError {
         match e {
             StoreError::Conflict { expected, actual, .. } => DomainError::conflict(expected, actual),
             StoreError::NotFound(what) => DomainError::not_found("记录", &what),
-            StoreError::Duplicate(what) => DomainError::new(
-                minsheng_domain::ErrorCode::AlreadyExists,
-                format!("已存在：{what}"),
-                format!("already exists: {what}"),
-            ),
+            StoreError::Duplicate(what) => {
+                DomainError::new(minsheng_domain::ErrorCode::AlreadyExists, format!("已存在：{what}"), format!("already exists: {what}"))
+            }
             StoreError::Database(msg) | StoreError::Corrupt(msg) => {
                 tracing::error!(error = %msg, "storage failure");
                 DomainError::internal()
@@ -291,13 +289,8 @@ pub trait Store: Send + Sync + 'static {
 /// Builds the case a `NewCase` describes once the store has its id and number: the `Received`
 /// event and the follow-up events, folded. Shared by both engines so they cannot disagree.
 pub fn build_new_case(id: CaseId, number: minsheng_domain::value::CaseNumber, new: &NewCase) -> (Case, Vec<Event>) {
-    let mut events = vec![Event {
-        seq: 1,
-        at: new.at,
-        actor: new.actor.clone(),
-        kind: EventKind::Received { intake: new.intake.clone() },
-        note: None,
-    }];
+    let mut events =
+        vec![Event { seq: 1, at: new.at, actor: new.actor.clone(), kind: EventKind::Received { intake: new.intake.clone() }, note: None }];
     let mut case = Case::new(id, number, new.intake.clone(), new.at, new.actor.user_id);
     for f in &new.then {
         let e = Event {

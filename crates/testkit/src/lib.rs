@@ -53,7 +53,8 @@ fn pg_bin(name: &str) -> Option<PathBuf> {
             return Some(PathBuf::from(p));
         }
     }
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).collect();
+    let mut candidates: Vec<PathBuf> =
+        std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| e.ok()).map(|e| e.path().join("bin").join(name)).collect();
     candidates.sort();
     candidates.into_iter().rev().find(|p| p.exists())
 }
@@ -82,7 +83,16 @@ fn start_throwaway() -> Result<String, String> {
         if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).to_string()) }
     };
     let data = dir.join("data");
-    run(vec![initdb.display().to_string(), "-D".into(), data.display().to_string(), "-U".into(), "postgres".into(), "--auth=trust".into(), "-E".into(), "UTF8".into()])?;
+    run(vec![
+        initdb.display().to_string(),
+        "-D".into(),
+        data.display().to_string(),
+        "-U".into(),
+        "postgres".into(),
+        "--auth=trust".into(),
+        "-E".into(),
+        "UTF8".into(),
+    ])?;
     run(vec![
         pg_ctl.display().to_string(),
         "-D".into(),

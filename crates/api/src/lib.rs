@@ -1,0 +1,131 @@
+//! The HTTP edge of minsheng: JSON API under `/api`, the OpenAPI document and a browsable API
+//! page, health and Prometheus metrics. Handlers translate HTTP to use-case calls and back;
+//! decisions live in `minsheng-app` and `minsheng-domain`.
+//!
+//! # Layout
+//! - [`error`]: the error-code → HTTP status table and the JSON error body.
+//! - [`extract`]: JSON/query/path extractors with our errors; the authenticated actor.
+//! - [`routes`]: one module per area (auth, cases, track, org, meta).
+//! - [`openapi`]: the OpenAPI document.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use minsheng_app::App;
+use minsheng_domain::{DomainError, ErrorCode};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+
+/// Requests larger than this are refused with 413 before any parsing.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+}
+
+/// The process-wide Prometheus recorder (a process can install only one).
+pub fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok().map(|_| handle)
+        })
+        .as_ref()
+}
+
+pub fn router(app: App) -> Router {
+    let _ = prometheus();
+    let state = AppState { app };
+    let api = Router::new()
+        .route("/auth/login", post(routes::auth::login))
+        .route("/auth/logout", post(routes::auth::logout))
+        .route("/me", get(routes::auth::me))
+        .route("/cases", get(routes::cases::list).post(routes::cases::create))
+        .route("/cases/{key}", get(routes::cases::detail))
+        .route("/cases/{key}/actions/{action}", post(routes::cases::act))
+        .route("/track/{number}", get(routes::track::track))
+        .route("/track/{number}/actions/{action}", post(routes::track::citizen_act))
+        .route("/units", get(routes::org::units).post(routes::org::add_unit))
+        .route("/users", get(routes::org::users).post(routes::org::add_user))
+        .route("/users/{login}/password", post(routes::org::reset_password))
+        .route("/apikeys", get(routes::org::api_keys).post(routes::org::add_api_key))
+        .route("/apikeys/{id}", delete(routes::org::revoke_api_key))
+        .route("/meta", get(routes::meta::meta))
+        .fallback(not_found);
+    Router::new()
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::build()))
+        .nest("/api", api)
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(track_metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| {
+            // The panic message goes to the log, never to the client.
+            tracing::error!("handler panicked");
+            error::ApiError(DomainError::internal()).into_response()
+        }))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    error::ApiError(DomainError::new(ErrorCode::NotFound, "没有这个地址", "no such address")).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    let e = DomainError::new(ErrorCode::InvalidInput, "不支持此请求方法", "method not allowed");
+    let mut r = error::ApiError(e).into_response();
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
+}
+
+async fn track_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("minsheng_http_requests_total", "method" => method.clone(), "path" => path.clone(), "status" => status).increment(1);
+    metrics::histogram!("minsheng_http_request_duration_seconds", "method" => method, "path" => path).record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// Liveness and readiness: answers 200 when the database answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.app.store.count_cases().await {
+        Ok(_) => (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok", "engine": state.app.store.engine() }))).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(serde_json::json!({ "status": "unavailable" }))).into_response()
+        }
+    }
+}
+
+async fn metrics_text() -> Response {
+    match prometheus() {
+        Some(h) => ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "metrics recorder unavailable").into_response(),
+    }
+}
+
+async fn home() -> Html<&'static str> {
+    Html(include_str!("home.html"))
+}

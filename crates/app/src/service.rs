@@ -1,0 +1,556 @@
+//! The case use cases: create, act, read, list, track. Each loads what it needs, checks that the
+//! actor may know the case exists (else "not found"), lets the domain decide, and appends the
+//! events with the new state in one transaction guarded by the case's version.
+
+use minsheng_domain::access::{self, CitizenView, PublicStep};
+use minsheng_domain::case::{
+    CallbackOutcome, Case, CaseId, CaseLink, CaseState, CaseType, Channel, ContactMethod, Intake, LeaderRef, ReturnReason, Solved,
+    Supervision, VoidReason,
+};
+use minsheng_domain::event::{ActorStamp, Event, EventKind};
+use minsheng_domain::lifecycle::{self, Action, Command, ReturnDecision};
+use minsheng_domain::org::{Actor, Role, UnitId, UnitRef, UserId};
+use minsheng_domain::value::{CaseNumber, Note};
+use minsheng_domain::{DomainError, DomainResult, ErrorCode};
+use minsheng_store::{CaseChange, CaseFilter, CaseQuery, FollowUp, NewCase, Scope};
+use serde::{Deserialize, Serialize};
+
+use crate::App;
+
+/// What to do right after intake, in the same transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterIntake {
+    /// Stay received (the operator decides next).
+    Stay,
+    /// Hand to the dispatch pool (the usual path).
+    #[default]
+    Forward,
+}
+
+/// An action on a case as clients send it: units and people by id, resolved here.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionRequest {
+    AnswerOnSpot {
+        answer: Note,
+    },
+    Forward {},
+    Dispatch {
+        lead_unit_id: UnitId,
+        #[serde(default)]
+        assisting_unit_ids: Vec<UnitId>,
+    },
+    Sign {},
+    Return {
+        reason: ReturnReason,
+    },
+    ReviewReturn {
+        decision: ReturnDecisionRequest,
+        lead_unit_id: Option<UnitId>,
+        #[serde(default)]
+        assisting_unit_ids: Vec<UnitId>,
+    },
+    Reassign {
+        lead_unit_id: UnitId,
+        #[serde(default)]
+        assisting_unit_ids: Vec<UnitId>,
+    },
+    PassDown {
+        to_unit_id: UnitId,
+    },
+    Contact {
+        method: ContactMethod,
+    },
+    Handle {},
+    AssistReply {},
+    Reply {
+        text: Note,
+        solved: Solved,
+    },
+    ReviewReply {
+        pass: bool,
+    },
+    Callback {
+        outcome: CallbackOutcome,
+        solved: Option<Solved>,
+        comment: Option<Note>,
+    },
+    Redo {},
+    Close {},
+    Archive {},
+    RequestExtension {
+        days: u32,
+    },
+    ReviewExtension {
+        approve: bool,
+        days: Option<u32>,
+    },
+    Suspend {},
+    Resume {},
+    Urge {},
+    Supervise {
+        level: Supervision,
+    },
+    Escalate {
+        leader_user_id: UserId,
+    },
+    Merge {
+        into: String,
+    },
+    Void {
+        reason: VoidReason,
+    },
+    AddInfo {},
+    Withdraw {},
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnDecisionRequest {
+    Reassign,
+    ToPool,
+    Refuse,
+}
+
+/// A case as one actor may see it: the state, the citizen as far as they may see them, the
+/// timeline, and the actions open to them now.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    pub case: serde_json::Value,
+    pub citizen: CitizenView,
+    pub timeline: Vec<TimelineEntry>,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub seq: i64,
+    pub at: String,
+    pub kind: &'static str,
+    pub label: String,
+    pub actor: ActorStamp,
+    pub note: Option<String>,
+    pub internal: bool,
+    /// The event's own data (the intake is left out: the case carries it, redacted as needed).
+    pub data: serde_json::Value,
+}
+
+/// One line of a case list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub number: String,
+    pub state: CaseState,
+    pub state_label: &'static str,
+    pub case_type: CaseType,
+    pub channel: Channel,
+    pub urgency: minsheng_domain::case::Urgency,
+    pub title: String,
+    pub address: Option<String>,
+    pub lead_unit: Option<String>,
+    pub handling_unit: Option<String>,
+    pub supervision: Supervision,
+    pub received_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseList {
+    pub items: Vec<CaseSummary>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// What the citizen sees on the tracking page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicCase {
+    pub number: String,
+    pub state: &'static str,
+    pub title: String,
+    pub case_type: &'static str,
+    pub received_at: String,
+    pub timeline: Vec<PublicStep>,
+}
+
+/// Which list a unit user wants: the inbox (cases it holds now) or everything of its subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListView {
+    #[default]
+    Visible,
+    Inbox,
+}
+
+fn not_found() -> DomainError {
+    DomainError::not_found("工单", "case")
+}
+
+impl App {
+    /// 受理: takes a case in. Operators, dispatchers, grid workers, integrations and citizens
+    /// (through the public pages) may; the channel must fit who takes it.
+    pub async fn create_case(&self, actor: &Actor, mut intake: Intake, after: AfterIntake) -> DomainResult<Case> {
+        let allowed = [Role::Operator, Role::Dispatcher, Role::GridWorker, Role::System, Role::Citizen];
+        if !allowed.contains(&actor.role) {
+            return Err(DomainError::new(
+                ErrorCode::RoleForbidden,
+                format!("角色「{}」不能受理工单", actor.role.label_zh()),
+                format!("role {} may not take in cases", actor.role.as_str()),
+            ));
+        }
+        match actor.role {
+            Role::GridWorker => intake.channel = Channel::GridWorker,
+            Role::Citizen
+                if !matches!(intake.channel, Channel::Web | Channel::Mobile | Channel::Wechat | Channel::Sms | Channel::Email) =>
+            {
+                intake.channel = Channel::Web;
+            }
+            _ => {}
+        }
+        // 举报 never reveals the reporter to the units it concerns.
+        if intake.case_type == CaseType::Report {
+            intake.citizen.confidential = true;
+        }
+        if intake.citizen.anonymous {
+            intake.citizen.name = None;
+        }
+        if let Some(unit_id) = intake.place.division_unit_id {
+            let unit = self.store.get_unit(unit_id).await?;
+            if !unit.is_some_and(|u| u.kind.is_territorial()) {
+                return Err(DomainError::invalid(
+                    "place.division_unit_id",
+                    "不是有效的区/街道/社区",
+                    "not a district, street or community",
+                ));
+            }
+        }
+        if let (Some(lat), Some(lng)) = (intake.place.latitude, intake.place.longitude) {
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) {
+                return Err(DomainError::invalid("place", "坐标超出范围", "coordinates out of range"));
+            }
+        }
+        if intake.tags.len() > 20 || intake.tags.iter().any(|t| t.is_empty() || t.chars().count() > 20 || t.chars().any(char::is_control)) {
+            return Err(DomainError::invalid("tags", "标签最多 20 个，每个 1 至 20 字", "at most 20 tags of 1 to 20 characters"));
+        }
+        let now = self.clock.now();
+        let then = match after {
+            AfterIntake::Stay => vec![],
+            AfterIntake::Forward => vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
+        };
+        let new = NewCase { number_prefix: self.settings.number_prefix.clone(), intake, at: now, actor: stamp(actor), then };
+        let case = self.store.create_case(new).await?;
+        metrics_case_event("received");
+        Ok(case)
+    }
+
+    /// Loads a case the actor may see, by id or number; anything else is "not found".
+    pub async fn visible_case(&self, actor: &Actor, key: &str) -> DomainResult<Case> {
+        let case = match key.parse::<CaseId>() {
+            Ok(id) => self.store.get_case(id).await?,
+            Err(_) => match CaseNumber::parse(key) {
+                Ok(n) => self.store.case_by_number(n.as_str()).await?,
+                Err(_) => None,
+            },
+        };
+        case.filter(|c| access::can_see(actor, c)).ok_or_else(not_found)
+    }
+
+    pub async fn case_detail(&self, actor: &Actor, key: &str) -> DomainResult<CaseDetail> {
+        let case = self.visible_case(actor, key).await?;
+        let events = self.store.case_events(case.id).await?;
+        Ok(self.detail_of(actor, case, &events))
+    }
+
+    fn detail_of(&self, actor: &Actor, case: Case, events: &[Event]) -> CaseDetail {
+        let citizen = access::citizen_view(actor, &case);
+        if !citizen.identity_hidden && !citizen.phone_masked && citizen.phone.is_some() {
+            // 个人信息查看留痕: who saw a full phone number, and when.
+            tracing::info!(target: "audit", user = ?actor.user_id, role = actor.role.as_str(), case = case.number.as_str(), "personal data viewed");
+        }
+        let actions = lifecycle::available_actions(&case, actor, &self.settings.rules);
+        let mut case_json = serde_json::to_value(&case).unwrap_or(serde_json::Value::Null);
+        if let Some(intake) = case_json.get_mut("intake").and_then(|v| v.as_object_mut()) {
+            intake.remove("citizen");
+        }
+        let timeline = events
+            .iter()
+            .map(|e| {
+                let mut data = serde_json::to_value(&e.kind).unwrap_or(serde_json::Value::Null);
+                if let Some(obj) = data.as_object_mut() {
+                    obj.remove("intake");
+                    obj.remove("type");
+                }
+                let mut actor_stamp = e.actor.clone();
+                if actor_stamp.role == Role::Citizen && citizen.identity_hidden {
+                    actor_stamp.name = "市民".into();
+                }
+                TimelineEntry {
+                    seq: e.seq,
+                    at: minsheng_domain::format_time(e.at),
+                    kind: e.kind.name(),
+                    label: e.kind.label_zh(),
+                    actor: actor_stamp,
+                    note: e.note.clone(),
+                    internal: !e.kind.citizen_visible(),
+                    data,
+                }
+            })
+            .collect();
+        CaseDetail { case: case_json, citizen, timeline, actions }
+    }
+
+    /// Resolves a unit id to the unit, refusing unknown ones with a field-named error.
+    async fn unit_ref(&self, field: &str, id: UnitId) -> DomainResult<UnitRef> {
+        match self.store.get_unit(id).await? {
+            Some(u) if u.active => Ok(u.as_ref()),
+            _ => Err(DomainError::invalid(field, format!("单位 {id} 不存在"), format!("unit {id} does not exist"))),
+        }
+    }
+
+    async fn unit_refs(&self, field: &str, ids: &[UnitId]) -> DomainResult<Vec<UnitRef>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.unit_ref(field, *id).await?);
+        }
+        Ok(out)
+    }
+
+    async fn resolve(&self, actor: &Actor, case: &Case, request: ActionRequest) -> DomainResult<(Command, Option<Case>)> {
+        use ActionRequest as A;
+        let cmd = match request {
+            A::AnswerOnSpot { answer } => Command::AnswerOnSpot { answer },
+            A::Forward {} => Command::Forward,
+            A::Dispatch { lead_unit_id, assisting_unit_ids } => Command::Dispatch {
+                lead: self.unit_ref("lead_unit_id", lead_unit_id).await?,
+                assisting: self.unit_refs("assisting_unit_ids", &assisting_unit_ids).await?,
+            },
+            A::Sign {} => Command::Sign,
+            A::Return { reason } => Command::Return { reason },
+            A::ReviewReturn { decision, lead_unit_id, assisting_unit_ids } => Command::ReviewReturn {
+                decision: match decision {
+                    ReturnDecisionRequest::Reassign => {
+                        let lead = lead_unit_id
+                            .ok_or_else(|| DomainError::invalid("lead_unit_id", "改派须指定主办单位", "required to reassign"))?;
+                        ReturnDecision::Reassign {
+                            lead: self.unit_ref("lead_unit_id", lead).await?,
+                            assisting: self.unit_refs("assisting_unit_ids", &assisting_unit_ids).await?,
+                        }
+                    }
+                    ReturnDecisionRequest::ToPool => ReturnDecision::ToPool,
+                    ReturnDecisionRequest::Refuse => ReturnDecision::Refuse,
+                },
+            },
+            A::Reassign { lead_unit_id, assisting_unit_ids } => Command::Reassign {
+                lead: self.unit_ref("lead_unit_id", lead_unit_id).await?,
+                assisting: self.unit_refs("assisting_unit_ids", &assisting_unit_ids).await?,
+            },
+            A::PassDown { to_unit_id } => Command::PassDown { to: self.unit_ref("to_unit_id", to_unit_id).await? },
+            A::Contact { method } => Command::Contact { method },
+            A::Handle {} => Command::Handle,
+            A::AssistReply {} => Command::AssistReply,
+            A::Reply { text, solved } => Command::Reply { text, solved },
+            A::ReviewReply { pass } => Command::ReviewReply { pass },
+            A::Callback { outcome, solved, comment } => Command::Callback { outcome, solved, comment },
+            A::Redo {} => Command::Redo,
+            A::Close {} => Command::Close,
+            A::Archive {} => Command::Archive,
+            A::RequestExtension { days } => Command::RequestExtension { days },
+            A::ReviewExtension { approve, days } => Command::ReviewExtension { approve, days },
+            A::Suspend {} => Command::Suspend,
+            A::Resume {} => Command::Resume,
+            A::Urge {} => Command::Urge,
+            A::Supervise { level } => Command::Supervise { level },
+            A::Escalate { leader_user_id } => {
+                let leader = self
+                    .store
+                    .get_user(leader_user_id)
+                    .await?
+                    .filter(|u| u.active && u.role == Role::Leader)
+                    .ok_or_else(|| DomainError::invalid("leader_user_id", "不是有效的领导账号", "not an active leader"))?;
+                Command::Escalate { leader: LeaderRef { user_id: leader.id, name: leader.name } }
+            }
+            A::Merge { into } => {
+                let target = self
+                    .visible_case(actor, &into)
+                    .await
+                    .map_err(|_| DomainError::invalid("into", "目标工单不存在", "no such target case"))?;
+                if target.id == case.id {
+                    return Err(DomainError::invalid("into", "不能并入自身", "cannot merge a case into itself"));
+                }
+                return Ok((Command::Merge { into: CaseLink { id: target.id, number: target.number.clone() } }, Some(target)));
+            }
+            A::Void { reason } => Command::Void { reason },
+            A::AddInfo {} => Command::AddInfo,
+            A::Withdraw {} => Command::Withdraw,
+        };
+        Ok((cmd, None))
+    }
+
+    /// Takes an action on a case. `version` is the version the actor saw: if the case moved on
+    /// since, the action is refused with a conflict and nothing changes.
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        key: &str,
+        version: i64,
+        request: ActionRequest,
+        note: Option<Note>,
+    ) -> DomainResult<CaseDetail> {
+        let case = self.visible_case(actor, key).await?;
+        self.act_on(actor, case, version, request, note).await
+    }
+
+    async fn act_on(
+        &self,
+        actor: &Actor,
+        case: Case,
+        version: i64,
+        request: ActionRequest,
+        note: Option<Note>,
+    ) -> DomainResult<CaseDetail> {
+        if case.version != version {
+            return Err(DomainError::conflict(version, case.version));
+        }
+        let (command, merge_target) = self.resolve(actor, &case, request).await?;
+        let now = self.clock.now();
+        let kinds = lifecycle::decide(&case, actor, &command, note.as_ref(), &self.settings.rules, now)?;
+        let note_text = note.map(|n| n.as_str().to_string());
+        let mut changes = vec![change_for(&case, actor, kinds, note_text.clone(), now)];
+        if let Some(target) = merge_target {
+            let kinds = lifecycle::decide_merge_target(&case, &target)?;
+            changes.push(change_for(&target, actor, kinds, note_text, now));
+        }
+        let names: Vec<&'static str> = changes.iter().flat_map(|c| c.events.iter().map(|e| e.kind.name())).collect();
+        let mut saved = self.store.append(changes).await?;
+        for n in names {
+            metrics_case_event(n);
+        }
+        let case = saved.remove(0);
+        let events = self.store.case_events(case.id).await?;
+        Ok(self.detail_of(actor, case, &events))
+    }
+
+    /// A case list for this actor. Centre roles see all; unit roles their subtree (or their
+    /// inbox); grid workers what they reported.
+    pub async fn list_cases(
+        &self,
+        actor: &Actor,
+        view: ListView,
+        filter: CaseFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> DomainResult<CaseList> {
+        let scope = match (actor.role, &actor.unit, view) {
+            (r, _, ListView::Visible) if r.is_city_wide() => Scope::All,
+            (Role::UnitHandler | Role::UnitLeader, Some(unit), ListView::Inbox) => Scope::Holder { unit_id: unit.id },
+            (Role::UnitHandler | Role::UnitLeader, Some(unit), ListView::Visible) => Scope::Subtree { unit_id: unit.id },
+            (Role::GridWorker, _, _) => match actor.user_id {
+                Some(user_id) => Scope::ReceivedBy { user_id },
+                None => return Ok(CaseList { items: vec![], next_cursor: None }),
+            },
+            (r, _, ListView::Inbox) if r.is_city_wide() => Scope::All,
+            _ => return Err(DomainError::new(ErrorCode::Forbidden, "无权查看工单列表", "you may not list cases")),
+        };
+        let before_id = match cursor {
+            Some(c) => Some(c.parse::<CaseId>().map_err(|_| DomainError::invalid("cursor", "无效的翻页游标", "invalid cursor"))?),
+            None => None,
+        };
+        if let Some(text) = &filter.text {
+            if text.chars().count() > 100 || text.chars().any(char::is_control) {
+                return Err(DomainError::invalid("q", "搜索词最多 100 字且不含控制字符", "at most 100 characters, no control characters"));
+            }
+        }
+        let page = self.store.list_cases(&CaseQuery { scope, filter, before_id, limit: limit.clamp(1, 200) }).await?;
+        Ok(CaseList { items: page.cases.iter().map(summary).collect(), next_cursor: page.next_before_id.map(|id| id.to_string()) })
+    }
+
+    /// The citizen's tracking view: the case number and the last four digits of the phone given
+    /// at intake. Any mismatch is the same "not found", so numbers cannot be probed.
+    pub async fn track(&self, number: &str, phone_last4: &str) -> DomainResult<PublicCase> {
+        let case = self.tracked_case(number, phone_last4).await?;
+        let events = self.store.case_events(case.id).await?;
+        Ok(PublicCase {
+            number: case.number.as_str().to_string(),
+            state: case.state.label_zh(),
+            title: case.intake.title.as_str().to_string(),
+            case_type: case.intake.case_type.label_zh(),
+            received_at: minsheng_domain::format_time(case.received_at),
+            timeline: access::public_timeline(&events),
+        })
+    }
+
+    async fn tracked_case(&self, number: &str, phone_last4: &str) -> DomainResult<Case> {
+        let nf = || DomainError::not_found("工单（或电话后四位不符）", "case (or the phone digits do not match)");
+        let number = CaseNumber::parse(number).map_err(|_| nf())?;
+        if phone_last4.len() != 4 || !phone_last4.chars().all(|c| c.is_ascii_digit()) {
+            return Err(DomainError::invalid("phone_last4", "请输入电话号码后四位", "give the last four digits of the phone"));
+        }
+        let case = self.store.case_by_number(number.as_str()).await?.ok_or_else(nf)?;
+        match &case.intake.citizen.phone {
+            Some(p) if p.last_four() == phone_last4 => Ok(case),
+            _ => Err(nf()),
+        }
+    }
+
+    /// A citizen acting on their own case from the tracking page (补充 or 撤诉).
+    pub async fn citizen_act(
+        &self,
+        number: &str,
+        phone_last4: &str,
+        request: ActionRequest,
+        note: Option<Note>,
+    ) -> DomainResult<PublicCase> {
+        if !matches!(request, ActionRequest::AddInfo {} | ActionRequest::Withdraw {}) {
+            return Err(DomainError::new(
+                ErrorCode::RoleForbidden,
+                "市民只能补充诉求或撤诉",
+                "citizens may only add information or withdraw",
+            ));
+        }
+        let case = self.tracked_case(number, phone_last4).await?;
+        let actor = Actor { user_id: None, name: "市民".into(), role: Role::Citizen, unit: None };
+        let version = case.version;
+        self.act_on(&actor, case, version, request, note).await?;
+        self.track(number, phone_last4).await
+    }
+}
+
+fn stamp(actor: &Actor) -> ActorStamp {
+    ActorStamp::from(actor)
+}
+
+fn change_for(case: &Case, actor: &Actor, kinds: Vec<EventKind>, note: Option<String>, now: i64) -> CaseChange {
+    let mut next = case.clone();
+    let mut events = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        let e = Event { seq: next.version + 1, at: now, actor: stamp(actor), kind, note: note.clone() };
+        next.apply(&e);
+        events.push(e);
+    }
+    CaseChange { case: next, expected_version: case.version, events }
+}
+
+pub fn summary(c: &Case) -> CaseSummary {
+    CaseSummary {
+        id: c.id,
+        number: c.number.as_str().to_string(),
+        state: c.state,
+        state_label: c.state.label_zh(),
+        case_type: c.intake.case_type,
+        channel: c.intake.channel,
+        urgency: c.intake.urgency,
+        title: c.intake.title.as_str().to_string(),
+        address: c.intake.place.address.as_ref().map(|a| a.as_str().to_string()),
+        lead_unit: c.lead_unit.as_ref().map(|u| u.name.clone()),
+        handling_unit: c.handling_unit.as_ref().map(|u| u.name.clone()),
+        supervision: c.supervision,
+        received_at: minsheng_domain::format_time(c.received_at),
+        updated_at: minsheng_domain::format_time(c.updated_at),
+        version: c.version,
+    }
+}
+
+fn metrics_case_event(kind: &'static str) {
+    metrics::counter!("minsheng_case_events_total", "kind" => kind).increment(1);
+}

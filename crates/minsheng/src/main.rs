@@ -1,0 +1,364 @@
+//! `minsheng`: the server and the administrator's command-line tool. Configuration, logging,
+//! start-up and shutdown live here; everything else is in the library crates.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use minsheng_app::{App, SystemClock};
+use minsheng_domain::org::{Actor, Role};
+use minsheng_store::Store;
+
+mod config;
+
+#[derive(Parser)]
+#[command(
+    name = "minsheng",
+    version,
+    about = "民生 · 城市 12345 诉求办理平台 — a city's unified citizen-request platform",
+    long_about = "民生 (minsheng) takes every citizen request through one window, dispatches it to the unit that must act, \
+holds it to time limits, calls the citizen back and counts the results.\n\n\
+The database URL picks the engine: sqlite://PATH (embedded, the default: sqlite://./data/minsheng.db) or postgres://USER@HOST:PORT/DB. \
+It comes from --database, else MINSHENG_DATABASE_URL, else the config file (--config, or ./minsheng.toml), else the default."
+)]
+struct Cli {
+    /// Configuration file (TOML: database_url, listen, number_prefix).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (migrates the database first).
+    Serve {
+        /// Address to listen on, HOST:PORT (default 127.0.0.1:8080; also MINSHENG_LISTEN).
+        #[arg(long, value_name = "HOST:PORT")]
+        listen: Option<String>,
+        /// Load the demo city (海口市) if the database has no units yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo city 海口市: its real four-level division tree, departments, public-service
+    /// companies and a demo user for every role. Idempotent.
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys for integrations (Open311 clients, channel gateways).
+    #[command(subcommand)]
+    Apikey(ApiKeyCommand),
+    /// Import historical cases from CSV (e.g. messages_with_replies.csv).
+    Import {
+        /// The CSV file. Columns: msg_id,title,time,detail,reply,reply_time (the 问政 export) or
+        /// external_id,title,text,time,phone,name,type,channel,reply,reply_time.
+        file: PathBuf,
+        /// Code of the unit replied cases are recorded as dispatched to (default: none, replies
+        /// are recorded as answered on the spot).
+        #[arg(long, value_name = "UNIT_CODE")]
+        unit: Option<String>,
+        /// Cases per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user.
+    Add {
+        login: String,
+        /// Display name, e.g. 张三.
+        #[arg(long)]
+        name: String,
+        /// operator, dispatcher, unit_handler, unit_leader, grid_worker, supervisor, leader, admin.
+        #[arg(long)]
+        role: String,
+        /// The unit's code (e.g. HK-12345 for the centre, 460106 for 龙华区).
+        #[arg(long, value_name = "UNIT_CODE")]
+        unit: Option<String>,
+        /// The password (at least 8 characters); read from MINSHENG_PASSWORD if omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set a new password for a user.
+    Passwd {
+        login: String,
+        /// The new password; read from MINSHENG_PASSWORD if omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print it (it is shown only this once).
+    Create {
+        /// What the key is for, e.g. "open311-app".
+        name: String,
+        /// The role the integration acts in (default operator: it takes cases in).
+        #[arg(long, default_value = "operator")]
+        role: String,
+        /// The unit's code the integration acts for (default: the centre, if it exists).
+        #[arg(long, value_name = "UNIT_CODE")]
+        unit: Option<String>,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by id.
+    Revoke { id: i64 },
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if std::env::var("MINSHENG_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt().with_env_filter(filter).json().with_writer(std::io::stderr).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).compact().with_writer(std::io::stderr).init();
+    }
+}
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("错误 error: {msg}");
+    std::process::exit(1);
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    init_logging();
+    let listen_flag = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let cfg = config::load(cli.config.as_deref(), cli.database.clone(), listen_flag).unwrap_or_else(|e| fail(e));
+    let store = minsheng_store::open(&cfg.database_url).await.unwrap_or_else(|e| fail(format!("{e} ({})", cfg.database_url)));
+    store.migrate().await.unwrap_or_else(|e| fail(format!("migration failed: {e}")));
+    let mut settings = App::load_settings(&store).await.unwrap_or_else(|e| fail(e));
+    if let Some(prefix) = &cfg.number_prefix {
+        settings.number_prefix = prefix.clone();
+    }
+    let app = App::new(store.clone(), Arc::new(SystemClock), settings);
+    let result = match cli.command {
+        Command::Serve { demo, .. } => serve(app, &cfg, demo).await,
+        Command::Migrate => {
+            println!("数据库已是最新 / database migrated: {}", cfg.database_url);
+            Ok(())
+        }
+        Command::Demo => load_demo(&app).await.map(|s| print_demo(&s)),
+        Command::User(c) => user(&app, c).await,
+        Command::Apikey(c) => apikey(&app, c).await,
+        Command::Import { file, unit, batch } => import(&app, &file, unit, batch).await,
+    };
+    if let Err(e) = result {
+        fail(e);
+    }
+}
+
+fn cli_actor() -> Actor {
+    Actor { user_id: None, name: "命令行".into(), role: Role::System, unit: None }
+}
+
+async fn load_demo(app: &App) -> Result<minsheng_app::demo::DemoSummary, String> {
+    let hash = minsheng_app::auth::hash_password(minsheng_app::demo::DEMO_PASSWORD).map_err(|e| e.message_en)?;
+    minsheng_app::demo::load(app.store.as_ref(), &hash, app.clock.now()).await.map_err(|e| e.to_string())
+}
+
+fn print_demo(s: &minsheng_app::demo::DemoSummary) {
+    println!(
+        "演示城市 demo city 海口市: {} 个单位新建 units created, {} 个已存在 existing; {} 个用户新建 users created",
+        s.units_created, s.units_existing, s.users_created
+    );
+    for (kind, n) in &s.units_by_kind {
+        println!("  {kind}: {n}");
+    }
+}
+
+async fn serve(app: App, cfg: &config::Config, demo: bool) -> Result<(), String> {
+    let demo_summary = if demo && app.store.list_units().await.map_err(|e| e.to_string())?.is_empty() {
+        Some(load_demo(&app).await?)
+    } else if demo {
+        // Already loaded: still show the logins so the quick start always prints them.
+        Some(load_demo(&app).await?)
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!();
+    println!("民生 minsheng 已启动 / started");
+    println!("  地址 address:   http://{addr}");
+    println!("  接口 API docs:  http://{addr}/api/docs");
+    println!("  数据库 database: {}", cfg.database_url);
+    if let Some(s) = &demo_summary {
+        println!("  演示账号 demo logins (密码 password: {}):", minsheng_app::demo::DEMO_PASSWORD);
+        for l in &s.logins {
+            println!("    {:<16} {:<8} {:<8} {}", l.login, l.name, l.role, l.unit_name.clone().unwrap_or_default());
+        }
+    }
+    println!();
+    tracing::info!(%addr, engine = ?app.store.engine(), "listening");
+    let router = minsheng_api::router(app);
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    tracing::info!("stopped: in-flight requests finished");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; axum then stops accepting and lets in-flight requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+fn password_arg(p: Option<String>) -> Result<String, String> {
+    p.or_else(|| std::env::var("MINSHENG_PASSWORD").ok()).ok_or_else(|| "give --password or set MINSHENG_PASSWORD".to_string())
+}
+
+async fn unit_id_by_code(store: &Arc<dyn Store>, code: &str) -> Result<i64, String> {
+    store.unit_by_code(code).await.map_err(|e| e.to_string())?.map(|u| u.id).ok_or_else(|| format!("no unit with code {code}"))
+}
+
+async fn user(app: &App, c: UserCommand) -> Result<(), String> {
+    match c {
+        UserCommand::Add { login, name, role, unit, password } => {
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))?;
+            let unit_id = match unit {
+                Some(code) => Some(unit_id_by_code(&app.store, &code).await?),
+                None => None,
+            };
+            let user = app
+                .add_user(&cli_actor(), &login, &name, role, unit_id, &password_arg(password)?)
+                .await
+                .map_err(|e| format!("{} / {}", e.message_zh, e.message_en))?;
+            println!("已添加用户 user added: {} (id {})", user.login, user.id);
+        }
+        UserCommand::Passwd { login, password } => {
+            app.reset_password(&cli_actor(), &login, &password_arg(password)?)
+                .await
+                .map_err(|e| format!("{} / {}", e.message_zh, e.message_en))?;
+            println!("密码已重置 password reset: {login}");
+        }
+        UserCommand::List => {
+            let units = app.store.list_units().await.map_err(|e| e.to_string())?;
+            for u in app.store.list_users().await.map_err(|e| e.to_string())? {
+                let unit = u.unit_id.and_then(|id| units.iter().find(|x| x.id == id)).map(|x| x.name.as_str()).unwrap_or("-");
+                println!(
+                    "{:>4}  {:<16} {:<8} {:<10} {}{}",
+                    u.id,
+                    u.login,
+                    u.name,
+                    u.role.label_zh(),
+                    unit,
+                    if u.active { "" } else { "  (停用)" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn apikey(app: &App, c: ApiKeyCommand) -> Result<(), String> {
+    let actor = cli_actor();
+    let err = |e: minsheng_domain::DomainError| format!("{} / {}", e.message_zh, e.message_en);
+    match c {
+        ApiKeyCommand::Create { name, role, unit } => {
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role {role}"))?;
+            let unit_id = match unit {
+                Some(code) => Some(unit_id_by_code(&app.store, &code).await?),
+                None => app.store.unit_by_code(minsheng_app::demo::CENTRE_CODE).await.map_err(|e| e.to_string())?.map(|u| u.id),
+            };
+            let created = app.create_api_key(&actor, &name, role, unit_id).await.map_err(err)?;
+            println!("{}", created.key);
+            eprintln!(
+                "接口密钥已创建（仅显示这一次） API key created (shown only this once): id {}, name {}",
+                created.record.id, created.record.name
+            );
+        }
+        ApiKeyCommand::List => {
+            for k in app.list_api_keys(&actor).await.map_err(err)? {
+                let state = if k.revoked_at.is_some() { "已吊销 revoked" } else { "有效 live" };
+                println!("{:>4}  msk_{}_…  {:<20} {:<10} {}", k.id, k.prefix, k.name, k.role.as_str(), state);
+            }
+        }
+        ApiKeyCommand::Revoke { id } => {
+            app.revoke_api_key(&actor, id).await.map_err(err)?;
+            println!("已吊销 revoked: {id}");
+        }
+    }
+    Ok(())
+}
+
+async fn import(app: &App, file: &std::path::Path, unit: Option<String>, batch: usize) -> Result<(), String> {
+    use minsheng_app::import::{ImportOptions, count_csv_rows, read_cases_csv};
+    let open = || std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()));
+    let total = count_csv_rows(std::io::BufReader::new(open()?)).map_err(|e| e.to_string())?;
+    let lead_unit = match unit {
+        Some(code) => Some(
+            app.store.unit_by_code(&code).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("no unit with code {code}"))?.as_ref(),
+        ),
+        None => None,
+    };
+    let options = ImportOptions { number_prefix: app.settings.number_prefix.clone(), lead_unit, ..ImportOptions::default() };
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {per_sec} ETA {eta} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let (mut imported, mut skipped) = (0u64, Vec::new());
+    let mut pending = Vec::with_capacity(batch.max(1));
+    for row in read_cases_csv(std::io::BufReader::new(open()?), &options) {
+        match row {
+            Ok(case) => pending.push(case),
+            Err(e) => {
+                skipped.push(e);
+                bar.inc(1);
+            }
+        }
+        if pending.len() >= batch.max(1) {
+            let n = pending.len() as u64;
+            app.store.create_cases(std::mem::take(&mut pending)).await.map_err(|e| e.to_string())?;
+            imported += n;
+            bar.inc(n);
+        }
+    }
+    if !pending.is_empty() {
+        let n = pending.len() as u64;
+        app.store.create_cases(pending).await.map_err(|e| e.to_string())?;
+        imported += n;
+        bar.inc(n);
+    }
+    bar.finish_with_message("完成 done");
+    println!("已导入 imported: {imported}; 跳过 skipped: {}", skipped.len());
+    for e in skipped.iter().take(20) {
+        println!("  {e}");
+    }
+    if skipped.len() > 20 {
+        println!("  … {} more", skipped.len() - 20);
+    }
+    Ok(())
+}

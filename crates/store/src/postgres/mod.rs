@@ -1,0 +1,731 @@
+//! The PostgreSQL engine of [`Store`], for deployments on several machines: a pool of
+//! tokio-postgres connections, one transaction per trait method, migrations in `0001_init.sql`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use minsheng_domain::Millis;
+use minsheng_domain::case::{Case, CaseId};
+use minsheng_domain::event::Event;
+use minsheng_domain::org::{Role, UnitId, UnitKind, UserId};
+use minsheng_domain::value::{CaseNumber, case_day};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{NoTls, Row};
+
+use crate::{
+    ApiKeyRecord, CaseChange, CaseColumns, CasePage, CaseQuery, ColumnShape, Engine, NewApiKey, NewCase, NewUnit, NewUser, Scope, Store,
+    StoreError, StoreResult, UnitRecord, UserRecord, from_json, like_pattern, to_json,
+};
+
+/// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql"))];
+
+/// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;
+
+const POOL_SIZE: usize = 16;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request waits for a free connection before failing instead of hanging.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
+const MAX_PAGE: u32 = 200;
+
+const UNIT_COLUMNS: &str = "id, code, name, kind, parent_id, path, division_code, department_type, active";
+const USER_COLUMNS: &str = "id, login, name, role, unit_id, phone, password_hash, active, created_at";
+const API_KEY_COLUMNS: &str = "id, name, prefix, secret_hash, role, unit_id, created_at, revoked_at";
+
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl PgStore {
+    /// Builds the pool for a `postgres://` URL and checks that the server answers.
+    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+        // The URL may carry a password, so errors never repeat it.
+        let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Database(format!("invalid PostgreSQL URL: {e}")))?;
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .wait_timeout(Some(CHECKOUT_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Database(format!("cannot build the PostgreSQL pool: {e}")))?;
+        // Fail at start-up rather than on the first request when the server is unreachable.
+        drop(pool.get().await.map_err(pool_err)?);
+        Ok(PgStore { pool })
+    }
+
+    async fn conn(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(pool_err)
+    }
+
+    async fn create_batch(&self, batch: Vec<NewCase>) -> StoreResult<Vec<Case>> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+
+        // Reserve each day's block of numbers in one statement, days in sorted order: two imports
+        // spanning the same days then lock the counter rows in the same order and cannot deadlock.
+        // The row lock holds until commit, so concurrent creators queue and a rollback leaves no gap.
+        let days: Vec<String> = batch.iter().map(|n| case_day(n.at)).collect();
+        let mut next_seq: BTreeMap<&str, i64> = BTreeMap::new();
+        for day in &days {
+            *next_seq.entry(day.as_str()).or_insert(0) += 1;
+        }
+        for (day, slot) in next_seq.iter_mut() {
+            let count = *slot;
+            let row = one(
+                &tx,
+                "INSERT INTO case_counters (day, last) VALUES ($1, $2) \
+                 ON CONFLICT (day) DO UPDATE SET last = case_counters.last + EXCLUDED.last RETURNING last",
+                &[day, &count],
+            )
+            .await?;
+            let last: i64 = col(&row, 0)?;
+            *slot = last - count + 1;
+        }
+
+        let mut cases = Vec::with_capacity(batch.len());
+        for (new, day) in batch.iter().zip(&days) {
+            let slot = next_seq.get_mut(day.as_str()).ok_or_else(|| StoreError::Database(format!("no sequence reserved for day {day}")))?;
+            let seq = *slot;
+            *slot += 1;
+            let number = CaseNumber::compose(&new.number_prefix, day, seq)
+                .map_err(|e| StoreError::Corrupt(format!("cannot compose a case number: {}", e.message_en)))?;
+            let row = one(&tx, "SELECT nextval(pg_get_serial_sequence('cases', 'id'))", &[]).await?;
+            let id: CaseId = col(&row, 0)?;
+            let (case, events) = crate::build_new_case(id, number, new);
+            insert_case_row(&tx, &case).await?;
+            insert_events(&tx, id, &events).await?;
+            add_access(&tx, &case).await?;
+            cases.push(case);
+        }
+        tx.commit().await.map_err(pg_err)?;
+        Ok(cases)
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn engine(&self) -> Engine {
+        Engine::Postgres
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        // Taken before anything else, so that even creating schema_migrations is serialised.
+        tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await.map_err(pg_err)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .await
+            .map_err(pg_err)?;
+        for (version, sql) in MIGRATIONS {
+            let applied = tx.query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[version]).await.map_err(pg_err)?.is_some();
+            if applied {
+                continue;
+            }
+            tx.batch_execute(sql).await.map_err(pg_err)?;
+            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &now_millis()])
+                .await
+                .map_err(pg_err)?;
+        }
+        tx.commit().await.map_err(pg_err)
+    }
+
+    async fn schema(&self) -> StoreResult<Vec<ColumnShape>> {
+        let client = self.conn().await?;
+        // information_schema uses domain types (sql_identifier, yes_or_no); cast them to text to read them.
+        let rows = client
+            .query(
+                "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text \
+                 FROM information_schema.columns c \
+                 JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+                 WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND c.table_name <> 'schema_migrations' \
+                 ORDER BY 1, 2",
+                &[],
+            )
+            .await
+            .map_err(pg_err)?;
+        let mut shapes = rows
+            .iter()
+            .map(|row| {
+                let data_type: &str = col(row, 2)?;
+                let nullable: &str = col(row, 3)?;
+                Ok(ColumnShape { table: col(row, 0)?, column: col(row, 1)?, kind: normalise_type(data_type), nullable: nullable == "YES" })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        shapes.sort();
+        Ok(shapes)
+    }
+
+    async fn insert_unit(&self, unit: NewUnit) -> StoreResult<UnitRecord> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        let parent_path: String = match unit.parent_id {
+            Some(parent) => match opt(&tx, "SELECT path FROM units WHERE id = $1", &[&parent]).await? {
+                Some(row) => col(&row, 0)?,
+                None => return Err(StoreError::NotFound(format!("parent unit {parent}"))),
+            },
+            None => "/".to_string(),
+        };
+        // The path needs the id, which the insert allocates; both writes share the transaction.
+        let row = one(
+            &tx,
+            "INSERT INTO units (code, name, kind, parent_id, path, division_code, department_type) \
+             VALUES ($1, $2, $3, $4, '', $5, $6) RETURNING id",
+            &[&unit.code, &unit.name, &unit.kind.as_str(), &unit.parent_id, &unit.division_code, &unit.department_type],
+        )
+        .await?;
+        let id: UnitId = col(&row, 0)?;
+        let path = format!("{parent_path}{id}/");
+        exec(&tx, "UPDATE units SET path = $1 WHERE id = $2", &[&path, &id]).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(UnitRecord {
+            id,
+            code: unit.code,
+            name: unit.name,
+            kind: unit.kind,
+            parent_id: unit.parent_id,
+            path,
+            division_code: unit.division_code,
+            department_type: unit.department_type,
+            active: true,
+        })
+    }
+
+    async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRecord>> {
+        let client = self.conn().await?;
+        let row = opt(&client, &format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"), &[&id]).await?;
+        row.as_ref().map(unit_from_row).transpose()
+    }
+
+    async fn unit_by_code(&self, code: &str) -> StoreResult<Option<UnitRecord>> {
+        let client = self.conn().await?;
+        let row = opt(&client, &format!("SELECT {UNIT_COLUMNS} FROM units WHERE code = $1"), &[&code]).await?;
+        row.as_ref().map(unit_from_row).transpose()
+    }
+
+    async fn list_units(&self) -> StoreResult<Vec<UnitRecord>> {
+        let client = self.conn().await?;
+        // Byte order, as SQLite compares, whatever the database's locale.
+        let rows = all(&client, &format!("SELECT {UNIT_COLUMNS} FROM units ORDER BY path COLLATE \"C\""), &[]).await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    async fn insert_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+        let client = self.conn().await?;
+        let row = one(
+            &client,
+            "INSERT INTO users (login, name, role, unit_id, phone, password_hash, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7) RETURNING id",
+            &[&user.login, &user.name, &user.role.as_str(), &user.unit_id, &user.phone, &user.password_hash, &user.created_at],
+        )
+        .await?;
+        Ok(UserRecord {
+            id: col(&row, 0)?,
+            login: user.login,
+            name: user.name,
+            role: user.role,
+            unit_id: user.unit_id,
+            phone: user.phone,
+            password_hash: user.password_hash,
+            active: true,
+            created_at: user.created_at,
+        })
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        let client = self.conn().await?;
+        let row = opt(&client, &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), &[&id]).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<UserRecord>> {
+        let client = self.conn().await?;
+        let row = opt(&client, &format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1"), &[&login]).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
+        let client = self.conn().await?;
+        let rows = all(&client, &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"), &[]).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()> {
+        let client = self.conn().await?;
+        let changed = exec(&client, "UPDATE users SET password_hash = $1 WHERE id = $2", &[&hash, &id]).await?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        }
+        Ok(())
+    }
+
+    async fn insert_session(&self, token_hash: &str, user_id: UserId, created_at: Millis, expires_at: Millis) -> StoreResult<()> {
+        let client = self.conn().await?;
+        exec(
+            &client,
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&token_hash, &user_id, &created_at, &expires_at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: Millis) -> StoreResult<Option<UserId>> {
+        let client = self.conn().await?;
+        let row = opt(
+            &client,
+            "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active",
+            &[&token_hash, &now],
+        )
+        .await?;
+        row.as_ref().map(|r| col(r, 0)).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        let client = self.conn().await?;
+        exec(&client, "DELETE FROM sessions WHERE token_hash = $1", &[&token_hash]).await?;
+        Ok(())
+    }
+
+    async fn insert_api_key(&self, key: NewApiKey) -> StoreResult<ApiKeyRecord> {
+        let client = self.conn().await?;
+        let row = one(
+            &client,
+            "INSERT INTO api_keys (name, prefix, secret_hash, role, unit_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &[&key.name, &key.prefix, &key.secret_hash, &key.role.as_str(), &key.unit_id, &key.created_at],
+        )
+        .await?;
+        Ok(ApiKeyRecord {
+            id: col(&row, 0)?,
+            name: key.name,
+            prefix: key.prefix,
+            secret_hash: key.secret_hash,
+            role: key.role,
+            unit_id: key.unit_id,
+            created_at: key.created_at,
+            revoked_at: None,
+        })
+    }
+
+    async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let client = self.conn().await?;
+        let row = opt(&client, &format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE prefix = $1"), &[&prefix]).await?;
+        row.as_ref().map(api_key_from_row).transpose()
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        let client = self.conn().await?;
+        let rows = all(&client, &format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY id"), &[]).await?;
+        rows.iter().map(api_key_from_row).collect()
+    }
+
+    async fn revoke_api_key(&self, id: i64, at: Millis) -> StoreResult<bool> {
+        let client = self.conn().await?;
+        let changed = exec(&client, "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", &[&at, &id]).await?;
+        Ok(changed > 0)
+    }
+
+    async fn create_case(&self, new: NewCase) -> StoreResult<Case> {
+        self.create_batch(vec![new])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Database("case creation returned no case".to_string()))
+    }
+
+    async fn create_cases(&self, batch: Vec<NewCase>) -> StoreResult<Vec<Case>> {
+        self.create_batch(batch).await
+    }
+
+    async fn get_case(&self, id: CaseId) -> StoreResult<Option<Case>> {
+        let client = self.conn().await?;
+        let row = opt(&client, "SELECT data FROM cases WHERE id = $1", &[&id]).await?;
+        row.as_ref().map(case_from_row).transpose()
+    }
+
+    async fn case_by_number(&self, number: &str) -> StoreResult<Option<Case>> {
+        let client = self.conn().await?;
+        let row = opt(&client, "SELECT data FROM cases WHERE number = $1", &[&number]).await?;
+        row.as_ref().map(case_from_row).transpose()
+    }
+
+    async fn case_events(&self, id: CaseId) -> StoreResult<Vec<Event>> {
+        let client = self.conn().await?;
+        let rows = all(&client, "SELECT data FROM case_events WHERE case_id = $1 ORDER BY seq", &[&id]).await?;
+        rows.iter()
+            .map(|row| {
+                let data: &str = col(row, 0)?;
+                from_json(data)
+            })
+            .collect()
+    }
+
+    async fn append(&self, changes: Vec<CaseChange>) -> StoreResult<Vec<Case>> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        for change in &changes {
+            let case = &change.case;
+            let c = CaseColumns::of(case);
+            let data = to_json(case)?;
+            // Under READ COMMITTED a concurrent writer's row lock makes this wait, then re-check the
+            // version against the committed row: exactly one of two racing appends wins.
+            let changed = exec(
+                &tx,
+                "UPDATE cases SET version = $3, state = $4, channel = $5, case_type = $6, urgency = $7, \
+                 lead_unit_id = $8, handling_unit_id = $9, division_unit_id = $10, catalogue_item = $11, \
+                 title = $12, text = $13, phone = $14, received_by = $15, updated_at = $16, closed_at = $17, data = $18 \
+                 WHERE id = $1 AND version = $2",
+                &[
+                    &case.id,
+                    &change.expected_version,
+                    &case.version,
+                    &c.state,
+                    &c.channel,
+                    &c.case_type,
+                    &c.urgency,
+                    &c.lead_unit_id,
+                    &c.handling_unit_id,
+                    &c.division_unit_id,
+                    &c.catalogue_item,
+                    &c.title,
+                    &c.text,
+                    &c.phone,
+                    &c.received_by,
+                    &case.updated_at,
+                    &c.closed_at,
+                    &data,
+                ],
+            )
+            .await?;
+            if changed == 0 {
+                // Returning drops the transaction, which rolls back every change written so far.
+                return Err(match opt(&tx, "SELECT version FROM cases WHERE id = $1", &[&case.id]).await? {
+                    Some(row) => StoreError::Conflict { case_id: case.id, expected: change.expected_version, actual: col(&row, 0)? },
+                    None => StoreError::NotFound(format!("case {}", case.id)),
+                });
+            }
+            insert_events(&tx, case.id, &change.events).await?;
+            add_access(&tx, case).await?;
+            exec(&tx, "UPDATE case_access SET state = $1 WHERE case_id = $2 AND state <> $1", &[&c.state, &case.id]).await?;
+        }
+        tx.commit().await.map_err(pg_err)?;
+        Ok(changes.into_iter().map(|c| c.case).collect())
+    }
+
+    async fn list_cases(&self, query: &CaseQuery) -> StoreResult<CasePage> {
+        let limit = query.limit.clamp(1, MAX_PAGE);
+        let f = &query.filter;
+        let mut params = Params::default();
+        let mut sql = String::from("SELECT c.data FROM cases c");
+        let mut conds: Vec<String> = Vec::new();
+
+        // In a subtree list the id bound and the order name a.case_id, so that they fall inside
+        // the case_access index range rather than being checked row by row after the join.
+        let id_col = match &query.scope {
+            Scope::All => "c.id",
+            Scope::Subtree { unit_id } => {
+                let p = params.bind(*unit_id);
+                sql.push_str(&format!(" JOIN case_access a ON a.case_id = c.id AND a.unit_id = {p}"));
+                // a.state mirrors c.state; naming it lets the (unit_id, state, case_id) index
+                // deliver the page in order without visiting the unit's other cases.
+                if let [state] = f.states.as_slice() {
+                    let p = params.bind(state.as_str());
+                    sql.push_str(&format!(" AND a.state = {p}"));
+                }
+                "a.case_id"
+            }
+            Scope::Holder { unit_id } => {
+                conds.push(format!("c.handling_unit_id = {}", params.bind(*unit_id)));
+                "c.id"
+            }
+            Scope::ReceivedBy { user_id } => {
+                conds.push(format!("c.received_by = {}", params.bind(*user_id)));
+                "c.id"
+            }
+        };
+
+        if !f.states.is_empty() {
+            let codes: Vec<&'static str> = f.states.iter().map(|s| s.as_str()).collect();
+            conds.push(format!("c.state = ANY({})", params.bind(codes)));
+        }
+        if let Some(unit_id) = f.lead_unit_id {
+            conds.push(format!("c.lead_unit_id = {}", params.bind(unit_id)));
+        }
+        if !f.case_types.is_empty() {
+            let codes: Vec<&'static str> = f.case_types.iter().map(|s| s.as_str()).collect();
+            conds.push(format!("c.case_type = ANY({})", params.bind(codes)));
+        }
+        if !f.channels.is_empty() {
+            let codes: Vec<&'static str> = f.channels.iter().map(|s| s.as_str()).collect();
+            conds.push(format!("c.channel = ANY({})", params.bind(codes)));
+        }
+        if !f.urgencies.is_empty() {
+            let codes: Vec<&'static str> = f.urgencies.iter().map(|s| s.as_str()).collect();
+            conds.push(format!("c.urgency = ANY({})", params.bind(codes)));
+        }
+        if let Some(from) = f.from {
+            conds.push(format!("c.received_at >= {}", params.bind(from)));
+        }
+        if let Some(to) = f.to {
+            conds.push(format!("c.received_at < {}", params.bind(to)));
+        }
+        if let Some(text) = &f.text {
+            let p = params.bind(like_pattern(text));
+            conds.push(format!("(c.title ILIKE {p} ESCAPE '\\' OR c.text ILIKE {p} ESCAPE '\\')"));
+        }
+        if let Some(phone) = &f.phone {
+            conds.push(format!("c.phone = {}", params.bind(phone.clone())));
+        }
+        if let Some(before) = query.before_id {
+            conds.push(format!("{id_col} < {}", params.bind(before)));
+        }
+
+        if !conds.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conds.join(" AND "));
+        }
+        // One row beyond the page says whether another page exists.
+        let p = params.bind(i64::from(limit) + 1);
+        sql.push_str(&format!(" ORDER BY {id_col} DESC LIMIT {p}"));
+
+        let client = self.conn().await?;
+        let rows = client.query(sql.as_str(), &params.refs()).await.map_err(pg_err)?;
+        let more = rows.len() > limit as usize;
+        let cases = rows.iter().take(limit as usize).map(case_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let next_before_id = if more { cases.last().map(|c| c.id) } else { None };
+        Ok(CasePage { cases, next_before_id })
+    }
+
+    async fn count_cases(&self) -> StoreResult<i64> {
+        let client = self.conn().await?;
+        let row = one(&client, "SELECT count(*) FROM cases", &[]).await?;
+        col(&row, 0)
+    }
+
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
+        let client = self.conn().await?;
+        let row = opt(&client, "SELECT value FROM settings WHERE key = $1", &[&key]).await?;
+        row.as_ref().map(|r| col(r, 0)).transpose()
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let client = self.conn().await?;
+        exec(
+            &client,
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&key, &value],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+async fn insert_case_row<C: GenericClient>(client: &C, case: &Case) -> StoreResult<()> {
+    let c = CaseColumns::of(case);
+    let data = to_json(case)?;
+    exec(
+        client,
+        "INSERT INTO cases (id, number, version, state, channel, case_type, urgency, lead_unit_id, handling_unit_id, \
+         division_unit_id, catalogue_item, title, text, phone, received_by, received_at, updated_at, closed_at, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        &[
+            &case.id,
+            &case.number.as_str(),
+            &case.version,
+            &c.state,
+            &c.channel,
+            &c.case_type,
+            &c.urgency,
+            &c.lead_unit_id,
+            &c.handling_unit_id,
+            &c.division_unit_id,
+            &c.catalogue_item,
+            &c.title,
+            &c.text,
+            &c.phone,
+            &c.received_by,
+            &case.received_at,
+            &case.updated_at,
+            &c.closed_at,
+            &data,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_events<C: GenericClient>(client: &C, case_id: CaseId, events: &[Event]) -> StoreResult<()> {
+    for event in events {
+        let data = to_json(event)?;
+        exec(
+            client,
+            "INSERT INTO case_events (case_id, seq, at, kind, actor_user_id, actor_role, actor_unit_id, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &case_id,
+                &event.seq,
+                &event.at,
+                &event.kind.name(),
+                &event.actor.user_id,
+                &event.actor.role.as_str(),
+                &event.actor.unit_id,
+                &data,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds the case's audience units to `case_access` (rows already there stay; a unit once
+/// involved keeps seeing the case).
+async fn add_access<C: GenericClient>(client: &C, case: &Case) -> StoreResult<()> {
+    let units = minsheng_domain::access::audience_units(case);
+    if units.is_empty() {
+        return Ok(());
+    }
+    exec(
+        client,
+        "INSERT INTO case_access (unit_id, case_id, state) SELECT u, $2::bigint, $3::text FROM unnest($1::bigint[]) AS u \
+         ON CONFLICT (unit_id, case_id) DO NOTHING",
+        &[&units, &case.id, &case.state.as_str()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Bind parameters of a query built at run time; `bind` returns the placeholder to write.
+#[derive(Default)]
+struct Params {
+    values: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl Params {
+    fn bind<T: ToSql + Sync + Send + 'static>(&mut self, value: T) -> String {
+        self.values.push(Box::new(value));
+        format!("${}", self.values.len())
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+async fn exec<C: GenericClient>(client: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
+    let statement = client.prepare_cached(sql).await.map_err(pg_err)?;
+    client.execute(&statement, params).await.map_err(pg_err)
+}
+
+async fn one<C: GenericClient>(client: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Row> {
+    let statement = client.prepare_cached(sql).await.map_err(pg_err)?;
+    client.query_one(&statement, params).await.map_err(pg_err)
+}
+
+async fn opt<C: GenericClient>(client: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Option<Row>> {
+    let statement = client.prepare_cached(sql).await.map_err(pg_err)?;
+    client.query_opt(&statement, params).await.map_err(pg_err)
+}
+
+async fn all<C: GenericClient>(client: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+    let statement = client.prepare_cached(sql).await.map_err(pg_err)?;
+    client.query(&statement, params).await.map_err(pg_err)
+}
+
+fn col<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
+    row.try_get(idx).map_err(|e| StoreError::Corrupt(format!("column {idx}: {e}")))
+}
+
+fn unit_from_row(row: &Row) -> StoreResult<UnitRecord> {
+    let kind: &str = col(row, 3)?;
+    Ok(UnitRecord {
+        id: col(row, 0)?,
+        code: col(row, 1)?,
+        name: col(row, 2)?,
+        kind: UnitKind::parse(kind).ok_or_else(|| StoreError::Corrupt(format!("unknown unit kind {kind:?}")))?,
+        parent_id: col(row, 4)?,
+        path: col(row, 5)?,
+        division_code: col(row, 6)?,
+        department_type: col(row, 7)?,
+        active: col(row, 8)?,
+    })
+}
+
+fn user_from_row(row: &Row) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: col(row, 0)?,
+        login: col(row, 1)?,
+        name: col(row, 2)?,
+        role: role(col(row, 3)?)?,
+        unit_id: col(row, 4)?,
+        phone: col(row, 5)?,
+        password_hash: col(row, 6)?,
+        active: col(row, 7)?,
+        created_at: col(row, 8)?,
+    })
+}
+
+fn api_key_from_row(row: &Row) -> StoreResult<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: col(row, 0)?,
+        name: col(row, 1)?,
+        prefix: col(row, 2)?,
+        secret_hash: col(row, 3)?,
+        role: role(col(row, 4)?)?,
+        unit_id: col(row, 5)?,
+        created_at: col(row, 6)?,
+        revoked_at: col(row, 7)?,
+    })
+}
+
+fn case_from_row(row: &Row) -> StoreResult<Case> {
+    let data: &str = col(row, 0)?;
+    from_json(data)
+}
+
+fn role(code: &str) -> StoreResult<Role> {
+    Role::parse(code).ok_or_else(|| StoreError::Corrupt(format!("unknown role {code:?}")))
+}
+
+/// Maps PostgreSQL's type names onto the engine-neutral kinds the schema test compares.
+fn normalise_type(data_type: &str) -> String {
+    match data_type {
+        "bigint" | "integer" | "smallint" => "integer",
+        "text" | "character varying" => "text",
+        "double precision" | "real" => "real",
+        "boolean" => "boolean",
+        other => other,
+    }
+    .to_string()
+}
+
+fn pg_err(e: tokio_postgres::Error) -> StoreError {
+    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+        let what = match e.as_db_error() {
+            Some(db) => db.detail().unwrap_or(db.message()).to_string(),
+            None => e.to_string(),
+        };
+        return StoreError::Duplicate(what);
+    }
+    StoreError::Database(e.to_string())
+}
+
+fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => pg_err(e),
+        other => StoreError::Database(format!("PostgreSQL pool: {other}")),
+    }
+}
+
+fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,769 @@
+//! The SQLite store: the embedded default. One writer thread owns the only writing connection and
+//! commits in groups (many requests per fsync), so every acknowledged write is durable
+//! (`synchronous=FULL`) without paying one fsync per request; a small pool of read-only
+//! connections serves queries concurrently thanks to WAL.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use minsheng_domain::Millis;
+use minsheng_domain::case::{Case, CaseId};
+use minsheng_domain::event::Event;
+use minsheng_domain::org::{Role, UnitId, UnitKind, UserId};
+use minsheng_domain::value::{CaseNumber, case_day};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::{
+    ApiKeyRecord, CaseChange, CaseColumns, CasePage, CaseQuery, ColumnShape, Engine, NewApiKey, NewCase, NewUnit, NewUser, Scope, Store,
+    StoreError, StoreResult, UnitRecord, UserRecord, build_new_case, from_json, like_pattern, to_json,
+};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql"))];
+/// Upper bound of requests committed together; bounds the latency one group adds.
+const MAX_GROUP: usize = 256;
+const READERS: usize = 4;
+
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+
+pub struct SqliteStore {
+    writer: std::sync::mpsc::Sender<Job>,
+    readers: Arc<ReaderPool>,
+}
+
+struct ReaderPool {
+    idle: Mutex<Vec<Connection>>,
+    permits: tokio::sync::Semaphore,
+}
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        if f.code == rusqlite::ErrorCode::ConstraintViolation && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE {
+            return StoreError::Duplicate(msg.clone().unwrap_or_default());
+        }
+    }
+    StoreError::Database(e.to_string())
+}
+
+fn open_connection(path: &str, read_only: bool) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(db_err)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+    )
+    .map_err(db_err)?;
+    if read_only {
+        conn.execute_batch("PRAGMA query_only=1").map_err(db_err)?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`. `:memory:` gives a private
+    /// temporary file, because an in-memory database cannot be shared by the writer and readers.
+    pub fn open(path: &str) -> StoreResult<SqliteStore> {
+        let path = if path == ":memory:" || path.is_empty() {
+            let dir = std::env::temp_dir().join(format!("minsheng-mem-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).map_err(|e| StoreError::Database(e.to_string()))?;
+            let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            dir.join(format!("{n}.db")).display().to_string()
+        } else {
+            path.to_string()
+        };
+        if let Some(parent) = Path::new(&path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(format!("cannot create {}: {e}", parent.display())))?;
+            }
+        }
+        let writer_conn = open_connection(&path, false)?;
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(writer_conn, rx))
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let mut idle = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            idle.push(open_connection(&path, true)?);
+        }
+        Ok(SqliteStore {
+            writer: tx,
+            readers: Arc::new(ReaderPool { idle: Mutex::new(idle), permits: tokio::sync::Semaphore::new(READERS) }),
+        })
+    }
+
+    /// Runs `f` in the writer's current group transaction, inside its own savepoint: an error
+    /// undoes only this request's writes. The answer is sent only after the group commits.
+    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let completion: Completion = Box::new(move |commit| {
+                let out = match (result, commit) {
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Ok(_), Err(e)) => Err(StoreError::Database(e)),
+                    (Err(e), _) => Err(e),
+                };
+                let _ = tx.send(out);
+            });
+            (ok, completion)
+        });
+        self.writer.send(job).map_err(|_| StoreError::Database("the SQLite writer has stopped".into()))?;
+        rx.await.map_err(|_| StoreError::Database("the SQLite writer dropped a request".into()))?
+    }
+
+    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+        let pool = self.readers.clone();
+        let _permit = pool.permits.acquire().await.map_err(|e| StoreError::Database(e.to_string()))?;
+        let pool2 = pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool2.idle.lock().map_err(|_| StoreError::Database("reader pool poisoned".into()))?.pop();
+            let conn = conn.ok_or_else(|| StoreError::Database("no idle reader".into()))?;
+            let result = f(&conn);
+            if let Ok(mut idle) = pool2.idle.lock() {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+}
+
+fn writer_loop(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut completions = Vec::with_capacity(jobs.len());
+        let begin = conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| e.to_string());
+        if let Err(e) = begin {
+            for job in jobs {
+                let (_, completion) = job(&conn);
+                completion(Err(e.clone()));
+            }
+            continue;
+        }
+        for job in jobs {
+            if let Err(e) = conn.execute_batch("SAVEPOINT request") {
+                tracing::error!(error = %e, "savepoint failed");
+            }
+            let (ok, completion) = job(&conn);
+            let end = if ok { "RELEASE request" } else { "ROLLBACK TO request; RELEASE request" };
+            if let Err(e) = conn.execute_batch(end) {
+                tracing::error!(error = %e, "savepoint release failed");
+            }
+            completions.push(completion);
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for c in completions {
+            c(commit.clone());
+        }
+    }
+}
+
+fn unit_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UnitRecord> {
+    let kind: String = row.get(3)?;
+    Ok(UnitRecord {
+        id: row.get(0)?,
+        code: row.get(1)?,
+        name: row.get(2)?,
+        kind: UnitKind::parse(&kind).unwrap_or(UnitKind::Department),
+        parent_id: row.get(4)?,
+        path: row.get(5)?,
+        division_code: row.get(6)?,
+        department_type: row.get(7)?,
+        active: row.get(8)?,
+    })
+}
+
+const UNIT_COLS: &str = "id, code, name, kind, parent_id, path, division_code, department_type, active";
+const USER_COLS: &str = "id, login, name, role, unit_id, phone, password_hash, active, created_at";
+const KEY_COLS: &str = "id, name, prefix, secret_hash, role, unit_id, created_at, revoked_at";
+
+fn user_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
+    let role: String = row.get(3)?;
+    Ok(UserRecord {
+        id: row.get(0)?,
+        login: row.get(1)?,
+        name: row.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::Citizen),
+        unit_id: row.get(4)?,
+        phone: row.get(5)?,
+        password_hash: row.get(6)?,
+        active: row.get(7)?,
+        created_at: row.get(8)?,
+    })
+}
+
+fn key_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
+    let role: String = row.get(4)?;
+    Ok(ApiKeyRecord {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        prefix: row.get(2)?,
+        secret_hash: row.get(3)?,
+        role: Role::parse(&role).unwrap_or(Role::Citizen),
+        unit_id: row.get(5)?,
+        created_at: row.get(6)?,
+        revoked_at: row.get(7)?,
+    })
+}
+
+fn insert_case_tx(conn: &Connection, new: &NewCase) -> StoreResult<Case> {
+    let day = case_day(new.at);
+    let seq: i64 = conn
+        .prepare_cached("INSERT INTO case_counters(day, last) VALUES (?1, 1) ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last")
+        .and_then(|mut s| s.query_row([&day], |r| r.get(0)))
+        .map_err(db_err)?;
+    let number = CaseNumber::compose(&new.number_prefix, &day, seq).map_err(|e| StoreError::Corrupt(e.message_en))?;
+    let id: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM cases")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(db_err)?;
+    let (case, events) = build_new_case(id, number, new);
+    let c = CaseColumns::of(&case);
+    conn.prepare_cached(
+        "INSERT INTO cases (id, number, version, state, channel, case_type, urgency, lead_unit_id, handling_unit_id, division_unit_id,
+            catalogue_item, title, text, phone, received_by, received_at, updated_at, closed_at, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            case.id,
+            case.number.as_str(),
+            case.version,
+            c.state,
+            c.channel,
+            c.case_type,
+            c.urgency,
+            c.lead_unit_id,
+            c.handling_unit_id,
+            c.division_unit_id,
+            c.catalogue_item,
+            c.title,
+            c.text,
+            c.phone,
+            c.received_by,
+            case.received_at,
+            case.updated_at,
+            c.closed_at,
+            to_json(&case).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+        ])
+    })
+    .map_err(db_err)?;
+    insert_events(conn, case.id, &events)?;
+    sync_access(conn, &case)?;
+    Ok(case)
+}
+
+fn insert_events(conn: &Connection, case_id: CaseId, events: &[Event]) -> StoreResult<()> {
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO case_events (case_id, seq, at, kind, actor_user_id, actor_role, actor_unit_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(db_err)?;
+    for e in events {
+        stmt.execute(params![case_id, e.seq, e.at, e.kind.name(), e.actor.user_id, e.actor.role.as_str(), e.actor.unit_id, to_json(e)?])
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+fn sync_access(conn: &Connection, case: &Case) -> StoreResult<()> {
+    let mut ins = conn.prepare_cached("INSERT OR IGNORE INTO case_access (unit_id, case_id, state) VALUES (?1, ?2, ?3)").map_err(db_err)?;
+    for unit in minsheng_domain::access::audience_units(case) {
+        ins.execute(params![unit, case.id, case.state.as_str()]).map_err(db_err)?;
+    }
+    conn.prepare_cached("UPDATE case_access SET state = ?1 WHERE case_id = ?2 AND state <> ?1")
+        .and_then(|mut s| s.execute(params![case.state.as_str(), case.id]))
+        .map_err(db_err)?;
+    Ok(())
+}
+
+fn apply_change(conn: &Connection, change: &CaseChange) -> StoreResult<Case> {
+    let case = &change.case;
+    let c = CaseColumns::of(case);
+    let updated = conn
+        .prepare_cached(
+            "UPDATE cases SET version = ?1, state = ?2, urgency = ?3, lead_unit_id = ?4, handling_unit_id = ?5, division_unit_id = ?6,
+                catalogue_item = ?7, updated_at = ?8, closed_at = ?9, data = ?10
+             WHERE id = ?11 AND version = ?12",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                case.version,
+                c.state,
+                c.urgency,
+                c.lead_unit_id,
+                c.handling_unit_id,
+                c.division_unit_id,
+                c.catalogue_item,
+                case.updated_at,
+                c.closed_at,
+                to_json(case).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+                case.id,
+                change.expected_version,
+            ])
+        })
+        .map_err(db_err)?;
+    if updated == 0 {
+        let actual: Option<i64> = conn
+            .prepare_cached("SELECT version FROM cases WHERE id = ?1")
+            .and_then(|mut s| s.query_row([case.id], |r| r.get(0)).optional())
+            .map_err(db_err)?;
+        return match actual {
+            Some(actual) => Err(StoreError::Conflict { case_id: case.id, expected: change.expected_version, actual }),
+            None => Err(StoreError::NotFound(format!("case {}", case.id))),
+        };
+    }
+    insert_events(conn, case.id, &change.events)?;
+    sync_access(conn, case)?;
+    Ok(case.clone())
+}
+
+fn normalise_type(t: &str) -> String {
+    let t = t.to_ascii_lowercase();
+    if t.contains("int") {
+        "integer".into()
+    } else if t.contains("bool") {
+        "boolean".into()
+    } else if t.contains("real") || t.contains("double") || t.contains("float") {
+        "real".into()
+    } else {
+        "text".into()
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        self.write(|conn| {
+            conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+                .map_err(db_err)?;
+            for (version, sql) in MIGRATIONS {
+                let done: Option<i64> = conn
+                    .query_row("SELECT version FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))
+                    .optional()
+                    .map_err(db_err)?;
+                if done.is_none() {
+                    conn.execute_batch(sql).map_err(db_err)?;
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+                    conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, now])
+                        .map_err(db_err)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn schema(&self) -> StoreResult<Vec<ColumnShape>> {
+        self.read(|conn| {
+            let mut tables = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name")
+                .map_err(db_err)?;
+            let names: Vec<String> = tables.query_map([], |r| r.get(0)).map_err(db_err)?.collect::<Result<_, _>>().map_err(db_err)?;
+            let mut out = Vec::new();
+            for table in names {
+                let mut info = conn.prepare(&format!("PRAGMA table_info({table})")).map_err(db_err)?;
+                let cols = info
+                    .query_map([], |r| {
+                        let name: String = r.get(1)?;
+                        let ty: String = r.get(2)?;
+                        let notnull: i64 = r.get(3)?;
+                        let pk: i64 = r.get(5)?;
+                        Ok(ColumnShape { table: table.clone(), column: name, kind: normalise_type(&ty), nullable: notnull == 0 && pk == 0 })
+                    })
+                    .map_err(db_err)?;
+                for c in cols {
+                    out.push(c.map_err(db_err)?);
+                }
+            }
+            out.sort();
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn insert_unit(&self, unit: NewUnit) -> StoreResult<UnitRecord> {
+        self.write(move |conn| {
+            let parent_path: Option<String> = match unit.parent_id {
+                Some(pid) => Some(
+                    conn.query_row("SELECT path FROM units WHERE id = ?1", [pid], |r| r.get(0))
+                        .optional()
+                        .map_err(db_err)?
+                        .ok_or_else(|| StoreError::NotFound(format!("parent unit {pid}")))?,
+                ),
+                None => None,
+            };
+            conn.execute(
+                "INSERT INTO units (code, name, kind, parent_id, path, division_code, department_type, active) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, 1)",
+                params![unit.code, unit.name, unit.kind.as_str(), unit.parent_id, unit.division_code, unit.department_type],
+            )
+            .map_err(db_err)?;
+            let id = conn.last_insert_rowid();
+            let path = format!("{}{id}/", parent_path.unwrap_or_else(|| "/".into()));
+            conn.execute("UPDATE units SET path = ?1 WHERE id = ?2", params![path, id]).map_err(db_err)?;
+            Ok(UnitRecord {
+                id,
+                code: unit.code,
+                name: unit.name,
+                kind: unit.kind,
+                parent_id: unit.parent_id,
+                path,
+                division_code: unit.division_code,
+                department_type: unit.department_type,
+                active: true,
+            })
+        })
+        .await
+    }
+
+    async fn get_unit(&self, id: UnitId) -> StoreResult<Option<UnitRecord>> {
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {UNIT_COLS} FROM units WHERE id = ?1"))
+                .and_then(|mut s| s.query_row([id], unit_from_row).optional())
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn unit_by_code(&self, code: &str) -> StoreResult<Option<UnitRecord>> {
+        let code = code.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {UNIT_COLS} FROM units WHERE code = ?1"))
+                .and_then(|mut s| s.query_row([code], unit_from_row).optional())
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn list_units(&self) -> StoreResult<Vec<UnitRecord>> {
+        self.read(|conn| {
+            let mut s = conn.prepare_cached(&format!("SELECT {UNIT_COLS} FROM units ORDER BY path")).map_err(db_err)?;
+            let rows = s.query_map([], unit_from_row).map_err(db_err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn insert_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO users (login, name, role, unit_id, phone, password_hash, active, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)",
+                params![user.login, user.name, user.role.as_str(), user.unit_id, user.phone, user.password_hash, user.created_at],
+            )
+            .map_err(db_err)?;
+            Ok(UserRecord {
+                id: conn.last_insert_rowid(),
+                login: user.login,
+                name: user.name,
+                role: user.role,
+                unit_id: user.unit_id,
+                phone: user.phone,
+                password_hash: user.password_hash,
+                active: true,
+                created_at: user.created_at,
+            })
+        })
+        .await
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))
+                .and_then(|mut s| s.query_row([id], user_from_row).optional())
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<UserRecord>> {
+        let login = login.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE login = ?1"))
+                .and_then(|mut s| s.query_row([login], user_from_row).optional())
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
+        self.read(|conn| {
+            let mut s = conn.prepare_cached(&format!("SELECT {USER_COLS} FROM users ORDER BY id")).map_err(db_err)?;
+            let rows = s.query_map([], user_from_row).map_err(db_err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> StoreResult<()> {
+        let hash = hash.to_string();
+        self.write(move |conn| {
+            let n = conn.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![hash, id]).map_err(db_err)?;
+            if n == 0 { Err(StoreError::NotFound(format!("user {id}"))) } else { Ok(()) }
+        })
+        .await
+    }
+
+    async fn insert_session(&self, token_hash: &str, user_id: UserId, created_at: Millis, expires_at: Millis) -> StoreResult<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, user_id, created_at, expires_at],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_user(&self, token_hash: &str, now: Millis) -> StoreResult<Option<UserId>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.active",
+            )
+            .and_then(|mut s| s.query_row(params![token_hash, now], |r| r.get(0)).optional())
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash]).map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn insert_api_key(&self, key: NewApiKey) -> StoreResult<ApiKeyRecord> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO api_keys (name, prefix, secret_hash, role, unit_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key.name, key.prefix, key.secret_hash, key.role.as_str(), key.unit_id, key.created_at],
+            )
+            .map_err(db_err)?;
+            Ok(ApiKeyRecord {
+                id: conn.last_insert_rowid(),
+                name: key.name,
+                prefix: key.prefix,
+                secret_hash: key.secret_hash,
+                role: key.role,
+                unit_id: key.unit_id,
+                created_at: key.created_at,
+                revoked_at: None,
+            })
+        })
+        .await
+    }
+
+    async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let prefix = prefix.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {KEY_COLS} FROM api_keys WHERE prefix = ?1"))
+                .and_then(|mut s| s.query_row([prefix], key_from_row).optional())
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.read(|conn| {
+            let mut s = conn.prepare_cached(&format!("SELECT {KEY_COLS} FROM api_keys ORDER BY id")).map_err(db_err)?;
+            let rows = s.query_map([], key_from_row).map_err(db_err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn revoke_api_key(&self, id: i64, at: Millis) -> StoreResult<bool> {
+        self.write(move |conn| {
+            let n = conn
+                .execute("UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL", params![at, id])
+                .map_err(db_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn create_case(&self, new: NewCase) -> StoreResult<Case> {
+        self.write(move |conn| insert_case_tx(conn, &new)).await
+    }
+
+    async fn create_cases(&self, batch: Vec<NewCase>) -> StoreResult<Vec<Case>> {
+        self.write(move |conn| batch.iter().map(|n| insert_case_tx(conn, n)).collect()).await
+    }
+
+    async fn get_case(&self, id: CaseId) -> StoreResult<Option<Case>> {
+        self.read(move |conn| {
+            let data: Option<String> = conn
+                .prepare_cached("SELECT data FROM cases WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+                .map_err(db_err)?;
+            data.map(|d| from_json(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn case_by_number(&self, number: &str) -> StoreResult<Option<Case>> {
+        let number = number.to_string();
+        self.read(move |conn| {
+            let data: Option<String> = conn
+                .prepare_cached("SELECT data FROM cases WHERE number = ?1")
+                .and_then(|mut s| s.query_row([number], |r| r.get(0)).optional())
+                .map_err(db_err)?;
+            data.map(|d| from_json(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn case_events(&self, id: CaseId) -> StoreResult<Vec<Event>> {
+        self.read(move |conn| {
+            let mut s = conn.prepare_cached("SELECT data FROM case_events WHERE case_id = ?1 ORDER BY seq").map_err(db_err)?;
+            let rows = s.query_map([id], |r| r.get::<_, String>(0)).map_err(db_err)?;
+            let mut out = Vec::new();
+            for r in rows {
+                out.push(from_json(&r.map_err(db_err)?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn append(&self, changes: Vec<CaseChange>) -> StoreResult<Vec<Case>> {
+        self.write(move |conn| changes.iter().map(|c| apply_change(conn, c)).collect()).await
+    }
+
+    async fn list_cases(&self, query: &CaseQuery) -> StoreResult<CasePage> {
+        let query = query.clone();
+        self.read(move |conn| list_cases_sync(conn, &query)).await
+    }
+
+    async fn count_cases(&self) -> StoreResult<i64> {
+        self.read(|conn| conn.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0)).map_err(db_err)).await
+    }
+
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
+        let key = key.to_string();
+        self.read(move |conn| conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(db_err))
+            .await
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn list_cases_sync(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
+    let limit = q.limit.clamp(1, 200) as i64;
+    let mut sql = String::from("SELECT c.id, c.data FROM cases c");
+    let mut conds: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let f = &q.filter;
+    // In a subtree list, drive the query from case_access so the (unit, state, case) index gives
+    // the page in order without touching other units' cases.
+    let id_col = match &q.scope {
+        Scope::Subtree { unit_id } => {
+            args.push(Value::Integer(*unit_id));
+            sql.push_str(" JOIN case_access a ON a.case_id = c.id AND a.unit_id = ?");
+            if let [state] = f.states.as_slice() {
+                args.push(Value::Text(state.as_str().into()));
+                sql.push_str(" AND a.state = ?");
+            }
+            "a.case_id"
+        }
+        Scope::Holder { unit_id } => {
+            conds.push("c.handling_unit_id = ?".into());
+            args.push(Value::Integer(*unit_id));
+            "c.id"
+        }
+        Scope::ReceivedBy { user_id } => {
+            conds.push("c.received_by = ?".into());
+            args.push(Value::Integer(*user_id));
+            "c.id"
+        }
+        Scope::All => "c.id",
+    };
+    let in_list = |col: &str, values: Vec<&str>, conds: &mut Vec<String>, args: &mut Vec<Value>| {
+        if !values.is_empty() {
+            conds.push(format!("{col} IN ({})", vec!["?"; values.len()].join(", ")));
+            args.extend(values.into_iter().map(|v| Value::Text(v.to_string())));
+        }
+    };
+    in_list("c.state", f.states.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
+    in_list("c.case_type", f.case_types.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
+    in_list("c.channel", f.channels.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
+    in_list("c.urgency", f.urgencies.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
+    if let Some(unit) = f.lead_unit_id {
+        conds.push("c.lead_unit_id = ?".into());
+        args.push(Value::Integer(unit));
+    }
+    if let Some(from) = f.from {
+        conds.push("c.received_at >= ?".into());
+        args.push(Value::Integer(from));
+    }
+    if let Some(to) = f.to {
+        conds.push("c.received_at < ?".into());
+        args.push(Value::Integer(to));
+    }
+    if let Some(text) = &f.text {
+        let p = like_pattern(text);
+        conds.push("(c.title LIKE ? ESCAPE '\\' OR c.text LIKE ? ESCAPE '\\')".into());
+        args.push(Value::Text(p.clone()));
+        args.push(Value::Text(p));
+    }
+    if let Some(phone) = &f.phone {
+        conds.push("c.phone = ?".into());
+        args.push(Value::Text(phone.clone()));
+    }
+    if let Some(before) = q.before_id {
+        conds.push(format!("{id_col} < ?"));
+        args.push(Value::Integer(before));
+    }
+    if !conds.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conds.join(" AND "));
+    }
+    sql.push_str(&format!(" ORDER BY {id_col} DESC LIMIT {}", limit + 1));
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(db_err)?;
+    let mut cases = Vec::new();
+    let mut more = false;
+    for row in rows {
+        let (_, data) = row.map_err(db_err)?;
+        if cases.len() as i64 == limit {
+            more = true;
+            break;
+        }
+        cases.push(from_json::<Case>(&data)?);
+    }
+    let next_before_id = if more { cases.last().map(|c| c.id) } else { None };
+    Ok(CasePage { cases, next_before_id })
+}

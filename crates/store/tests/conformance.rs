@@ -1,0 +1,381 @@
+//! One story of the storage contract, run unchanged against SQLite and PostgreSQL. Every test
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! below exists twice (`::sqlite` and `::postgres`); a backend that drifts fails here.
+
+use std::sync::Arc;
+
+use minsheng_domain::case::{Case, CaseState, CaseType, Channel, Citizen, Intake, Place, Urgency};
+use minsheng_domain::event::{ActorStamp, Event, EventKind};
+use minsheng_domain::org::{Role, UnitKind, UnitRef};
+use minsheng_domain::value::{CaseText, PhoneNumber, Title};
+use minsheng_store::{CaseChange, CaseFilter, CaseQuery, NewApiKey, NewCase, NewUnit, NewUser, Scope, Store, StoreError};
+
+async fn sqlite() -> Arc<dyn Store> {
+    let s = minsheng_store::open(&format!("sqlite://{}", minsheng_testkit::fresh_sqlite_path())).await.unwrap();
+    s.migrate().await.unwrap();
+    s
+}
+
+async fn postgres() -> Arc<dyn Store> {
+    let s = minsheng_store::open(&minsheng_testkit::fresh_pg_database().await).await.unwrap();
+    s.migrate().await.unwrap();
+    s
+}
+
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() { super::$name(super::sqlite().await).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() { super::$name(super::postgres().await).await }
+        }
+    )+};
+}
+
+on_both_engines!(
+    units_form_a_tree,
+    users_sessions_and_keys,
+    created_case_is_its_history,
+    case_numbers_are_gap_free_under_concurrency,
+    stale_version_is_a_conflict_and_writes_nothing,
+    multi_case_append_is_all_or_nothing,
+    lists_filter_scope_and_paginate,
+    settings_round_trip,
+    migrate_is_idempotent,
+);
+
+const T0: i64 = 1_795_320_000_000; // 2026-11-22 12:00 China time
+
+fn actor() -> ActorStamp {
+    ActorStamp { user_id: Some(1), name: "话务员甲".into(), role: Role::Operator, unit_id: None, unit_name: None }
+}
+
+fn intake(title: &str, phone: &str) -> Intake {
+    Intake {
+        channel: Channel::Phone,
+        case_type: CaseType::Complaint,
+        title: Title::parse(title).unwrap(),
+        text: CaseText::parse(&format!("{title}，请尽快处理。")).unwrap(),
+        urgency: Urgency::Normal,
+        citizen: Citizen {
+            name: None,
+            phone: Some(PhoneNumber::parse(phone).unwrap()),
+            caller_number: None,
+            confidential: false,
+            anonymous: false,
+        },
+        place: Place::default(),
+        catalogue_item: None,
+        tags: vec![],
+        external_id: None,
+    }
+}
+
+fn new_case(title: &str, at: i64) -> NewCase {
+    NewCase { number_prefix: "HK".into(), intake: intake(title, "13800138000"), at, actor: actor(), then: vec![] }
+}
+
+async fn unit(store: &Arc<dyn Store>, code: &str, kind: UnitKind, parent: Option<i64>) -> UnitRef {
+    store
+        .insert_unit(NewUnit {
+            code: code.into(),
+            name: format!("单位{code}"),
+            kind,
+            parent_id: parent,
+            division_code: None,
+            department_type: None,
+        })
+        .await
+        .unwrap()
+        .as_ref()
+}
+
+/// Appends one domain event the way the application does.
+async fn push(store: &Arc<dyn Store>, case: &Case, kind: EventKind, at: i64) -> Result<Case, StoreError> {
+    let mut next = case.clone();
+    let e = Event { seq: case.version + 1, at, actor: actor(), kind, note: Some("说明".into()) };
+    next.apply(&e);
+    let mut out = store.append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e] }]).await?;
+    Ok(out.remove(0))
+}
+
+async fn units_form_a_tree(store: Arc<dyn Store>) {
+    let city = unit(&store, "4601", UnitKind::City, None).await;
+    let district = unit(&store, "460106", UnitKind::District, Some(city.id)).await;
+    let street = unit(&store, "460106001", UnitKind::Street, Some(district.id)).await;
+    assert_eq!(city.path, format!("/{}/", city.id));
+    assert_eq!(street.path, format!("/{}/{}/{}/", city.id, district.id, street.id));
+    assert!(street.is_within(&district) && !district.is_within(&street));
+    let dup = store
+        .insert_unit(NewUnit {
+            code: "4601".into(),
+            name: "重复".into(),
+            kind: UnitKind::City,
+            parent_id: None,
+            division_code: None,
+            department_type: None,
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate(_))), "{dup:?}");
+    let orphan = store
+        .insert_unit(NewUnit {
+            code: "X".into(),
+            name: "孤儿".into(),
+            kind: UnitKind::Street,
+            parent_id: Some(9999),
+            division_code: None,
+            department_type: None,
+        })
+        .await;
+    assert!(orphan.is_err());
+    assert_eq!(store.unit_by_code("460106").await.unwrap().unwrap().id, district.id);
+    assert_eq!(store.get_unit(street.id).await.unwrap().unwrap().parent_id, Some(district.id));
+    assert_eq!(store.list_units().await.unwrap().len(), 3);
+    assert!(store.unit_by_code("nope").await.unwrap().is_none());
+}
+
+async fn users_sessions_and_keys(store: Arc<dyn Store>) {
+    let centre = unit(&store, "HK-12345", UnitKind::Centre, None).await;
+    let new_user = |login: &str| NewUser {
+        login: login.into(),
+        name: "李四".into(),
+        role: Role::Dispatcher,
+        unit_id: Some(centre.id),
+        phone: None,
+        password_hash: "h1".into(),
+        created_at: T0,
+    };
+    let u = store.insert_user(new_user("dispatcher")).await.unwrap();
+    assert!(matches!(store.insert_user(new_user("dispatcher")).await, Err(StoreError::Duplicate(_))));
+    assert_eq!(store.user_by_login("dispatcher").await.unwrap().unwrap().id, u.id);
+    store.set_password_hash(u.id, "h2").await.unwrap();
+    assert_eq!(store.get_user(u.id).await.unwrap().unwrap().password_hash, "h2");
+    assert!(matches!(store.set_password_hash(999, "x").await, Err(StoreError::NotFound(_))));
+
+    store.insert_session("tok", u.id, T0, T0 + 1000).await.unwrap();
+    assert_eq!(store.session_user("tok", T0 + 999).await.unwrap(), Some(u.id));
+    assert_eq!(store.session_user("tok", T0 + 1000).await.unwrap(), None, "expired at its end");
+    assert_eq!(store.session_user("other", T0).await.unwrap(), None);
+    store.delete_session("tok").await.unwrap();
+    assert_eq!(store.session_user("tok", T0).await.unwrap(), None);
+
+    let key = store
+        .insert_api_key(NewApiKey {
+            name: "open311".into(),
+            prefix: "ms_abc".into(),
+            secret_hash: "s".into(),
+            role: Role::Operator,
+            unit_id: Some(centre.id),
+            created_at: T0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.api_key_by_prefix("ms_abc").await.unwrap().unwrap().id, key.id);
+    assert!(store.revoke_api_key(key.id, T0 + 5).await.unwrap());
+    assert!(!store.revoke_api_key(key.id, T0 + 6).await.unwrap(), "revoking twice changes nothing");
+    assert_eq!(store.list_api_keys().await.unwrap()[0].revoked_at, Some(T0 + 5));
+}
+
+async fn created_case_is_its_history(store: Arc<dyn Store>) {
+    let mut n = new_case("路灯不亮", T0);
+    n.then.push(minsheng_store::FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None });
+    let case = store.create_case(n).await.unwrap();
+    assert_eq!(case.number.as_str(), "HK20261122000001");
+    assert_eq!(case.state, CaseState::AwaitingDispatch);
+    assert_eq!(case.version, 2);
+    let events = store.case_events(case.id).await.unwrap();
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
+    let replayed = Case::replay(case.id, case.number.clone(), &events).unwrap();
+    assert_eq!(replayed, case);
+    assert_eq!(store.get_case(case.id).await.unwrap().unwrap(), case);
+    assert_eq!(store.case_by_number("HK20261122000001").await.unwrap().unwrap().id, case.id);
+    // The next China day starts a new sequence.
+    let next_day = store.create_case(new_case("井盖缺失", T0 + 12 * 3_600_000)).await.unwrap();
+    assert_eq!(next_day.number.as_str(), "HK20261123000001");
+    assert_eq!(store.count_cases().await.unwrap(), 2);
+}
+
+async fn case_numbers_are_gap_free_under_concurrency(store: Arc<dyn Store>) {
+    let mut handles = Vec::new();
+    for i in 0..40 {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move { s.create_case(new_case(&format!("噪音扰民{i}"), T0 + i)).await.unwrap().number }));
+    }
+    let mut numbers = Vec::new();
+    for h in handles {
+        numbers.push(h.await.unwrap().as_str().to_string());
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=40).map(|i| format!("HK20261122{i:06}")).collect();
+    assert_eq!(numbers, expected);
+}
+
+async fn stale_version_is_a_conflict_and_writes_nothing(store: Arc<dyn Store>) {
+    let case = store.create_case(new_case("占道经营", T0)).await.unwrap();
+    let after_first = push(&store, &case, EventKind::Forwarded, T0 + 1).await.unwrap();
+    assert_eq!(after_first.version, 2);
+    // A second actor still holding version 1 loses.
+    let lost = push(&store, &case, EventKind::Urged, T0 + 2).await;
+    match lost {
+        Err(StoreError::Conflict { expected, actual, .. }) => assert_eq!((expected, actual), (1, 2)),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(store.case_events(case.id).await.unwrap().len(), 2);
+    assert_eq!(store.get_case(case.id).await.unwrap().unwrap(), after_first);
+    // Reloaded, it goes through.
+    let ok = push(&store, &after_first, EventKind::Urged, T0 + 3).await.unwrap();
+    assert_eq!(ok.urge_count, 1);
+}
+
+async fn multi_case_append_is_all_or_nothing(store: Arc<dyn Store>) {
+    let a = store.create_case(new_case("甲", T0)).await.unwrap();
+    let b = store.create_case(new_case("乙", T0)).await.unwrap();
+    let b2 = push(&store, &b, EventKind::Urged, T0 + 1).await.unwrap();
+    let mut a_next = a.clone();
+    let ea = Event {
+        seq: 2,
+        at: T0 + 2,
+        actor: actor(),
+        kind: EventKind::MergedInto { target: minsheng_domain::case::CaseLink { id: b.id, number: b.number.clone() } },
+        note: None,
+    };
+    a_next.apply(&ea);
+    let mut b_next = b.clone(); // stale: b is at version 2 now
+    let eb = Event {
+        seq: 2,
+        at: T0 + 2,
+        actor: actor(),
+        kind: EventKind::MergedFrom { source: minsheng_domain::case::CaseLink { id: a.id, number: a.number.clone() }, reporters: 1 },
+        note: None,
+    };
+    b_next.apply(&eb);
+    let r = store
+        .append(vec![
+            CaseChange { case: a_next, expected_version: 1, events: vec![ea] },
+            CaseChange { case: b_next, expected_version: 1, events: vec![eb] },
+        ])
+        .await;
+    assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
+    assert_eq!(store.get_case(a.id).await.unwrap().unwrap().state, CaseState::Received, "the first half was rolled back");
+    assert_eq!(store.case_events(a.id).await.unwrap().len(), 1);
+    assert_eq!(store.get_case(b.id).await.unwrap().unwrap(), b2);
+}
+
+async fn lists_filter_scope_and_paginate(store: Arc<dyn Store>) {
+    let city = unit(&store, "4601", UnitKind::City, None).await;
+    let district = unit(&store, "460106", UnitKind::District, Some(city.id)).await;
+    let street = unit(&store, "460106001", UnitKind::Street, Some(district.id)).await;
+    let other = unit(&store, "460107", UnitKind::District, Some(city.id)).await;
+    let mut ids_street = Vec::new();
+    for i in 0..25 {
+        let c = store.create_case(new_case(&format!("垃圾清运{i}"), T0 + i)).await.unwrap();
+        let target = if i % 5 == 0 { &other } else { &street };
+        let c = push(&store, &c, EventKind::Dispatched { lead: target.clone(), assisting: vec![] }, T0 + 100).await.unwrap();
+        if i % 5 != 0 {
+            ids_street.push(c.id);
+        }
+        if i % 2 == 0 {
+            push(&store, &c, EventKind::Signed, T0 + 200).await.unwrap();
+        }
+    }
+    let mut phone_case = new_case("特殊号码", T0 + 50);
+    phone_case.intake.citizen.phone = Some(PhoneNumber::parse("13912345678").unwrap());
+    phone_case.intake.channel = Channel::Wechat;
+    let pc = store.create_case(phone_case).await.unwrap();
+
+    let q = |scope: Scope, filter: CaseFilter, before_id: Option<i64>, limit: u32| CaseQuery { scope, filter, before_id, limit };
+    // Pagination walks everything once, newest first.
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store.list_cases(&q(Scope::All, CaseFilter::default(), before, 7)).await.unwrap();
+        seen.extend(page.cases.iter().map(|c| c.id));
+        match page.next_before_id {
+            Some(b) => before = Some(b),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 26);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]));
+
+    // A district sees its streets' cases; a street sees its own; the other district sees only its.
+    let in_district = store.list_cases(&q(Scope::Subtree { unit_id: district.id }, CaseFilter::default(), None, 100)).await.unwrap();
+    let mut got: Vec<i64> = in_district.cases.iter().map(|c| c.id).collect();
+    got.sort();
+    assert_eq!(got, ids_street);
+    let in_other = store.list_cases(&q(Scope::Subtree { unit_id: other.id }, CaseFilter::default(), None, 100)).await.unwrap();
+    assert_eq!(in_other.cases.len(), 5);
+    let in_city = store.list_cases(&q(Scope::Subtree { unit_id: city.id }, CaseFilter::default(), None, 100)).await.unwrap();
+    assert_eq!(in_city.cases.len(), 25, "the undispatched case involves no unit");
+
+    // The inbox: held by the street and still to sign.
+    let to_sign = CaseFilter { states: vec![CaseState::Dispatched], ..Default::default() };
+    let inbox = store.list_cases(&q(Scope::Holder { unit_id: street.id }, to_sign.clone(), None, 100)).await.unwrap();
+    assert!(inbox.cases.iter().all(|c| c.state == CaseState::Dispatched && c.handling_unit.as_ref().map(|u| u.id) == Some(street.id)));
+    let expected_to_sign = (0..25).filter(|i| i % 5 != 0 && i % 2 != 0).count();
+    assert_eq!(inbox.cases.len(), expected_to_sign);
+    let subtree_to_sign = store.list_cases(&q(Scope::Subtree { unit_id: district.id }, to_sign, None, 100)).await.unwrap();
+    assert_eq!(subtree_to_sign.cases.len(), expected_to_sign, "the state index of case_access follows the case");
+
+    let by_text =
+        store.list_cases(&q(Scope::All, CaseFilter { text: Some("清运1".into()), ..Default::default() }, None, 100)).await.unwrap();
+    assert_eq!(by_text.cases.len(), 11, "清运1 and 清运10..19");
+    let literal = store.list_cases(&q(Scope::All, CaseFilter { text: Some("%".into()), ..Default::default() }, None, 100)).await.unwrap();
+    assert!(literal.cases.is_empty(), "% is matched literally");
+    let by_phone =
+        store.list_cases(&q(Scope::All, CaseFilter { phone: Some("13912345678".into()), ..Default::default() }, None, 100)).await.unwrap();
+    assert_eq!(by_phone.cases.iter().map(|c| c.id).collect::<Vec<_>>(), vec![pc.id]);
+    let by_channel =
+        store.list_cases(&q(Scope::All, CaseFilter { channels: vec![Channel::Wechat], ..Default::default() }, None, 100)).await.unwrap();
+    assert_eq!(by_channel.cases.len(), 1);
+    let by_time = store
+        .list_cases(&q(Scope::All, CaseFilter { from: Some(T0 + 10), to: Some(T0 + 20), ..Default::default() }, None, 100))
+        .await
+        .unwrap();
+    assert_eq!(by_time.cases.len(), 10);
+    let by_lead =
+        store.list_cases(&q(Scope::All, CaseFilter { lead_unit_id: Some(other.id), ..Default::default() }, None, 100)).await.unwrap();
+    assert_eq!(by_lead.cases.len(), 5);
+    let none = store
+        .list_cases(&q(
+            Scope::All,
+            CaseFilter { urgencies: vec![Urgency::VeryUrgent], case_types: vec![CaseType::Complaint], ..Default::default() },
+            None,
+            100,
+        ))
+        .await
+        .unwrap();
+    assert!(none.cases.is_empty());
+    let by_receiver = store.list_cases(&q(Scope::ReceivedBy { user_id: 1 }, CaseFilter::default(), None, 3)).await.unwrap();
+    assert_eq!(by_receiver.cases.len(), 3);
+    assert!(by_receiver.next_before_id.is_some());
+}
+
+async fn settings_round_trip(store: Arc<dyn Store>) {
+    assert_eq!(store.get_setting("rules").await.unwrap(), None);
+    store.put_setting("rules", "{\"max_redos\":2}").await.unwrap();
+    store.put_setting("rules", "{\"max_redos\":3}").await.unwrap();
+    assert_eq!(store.get_setting("rules").await.unwrap().as_deref(), Some("{\"max_redos\":3}"));
+}
+
+async fn migrate_is_idempotent(store: Arc<dyn Store>) {
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.count_cases().await.unwrap(), 0);
+}
+
+/// Both engines' schemas agree column for column (vaultwarden's INTEGER/BIGINT drift, issue #7133,
+/// is what this prevents).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_schemas_agree() {
+    let a = sqlite().await.schema().await.unwrap();
+    let b = postgres().await.schema().await.unwrap();
+    assert!(a.len() > 40, "the schema looks empty: {a:?}");
+    let only_sqlite: Vec<_> = a.iter().filter(|c| !b.contains(c)).collect();
+    let only_pg: Vec<_> = b.iter().filter(|c| !a.contains(c)).collect();
+    assert!(
+        only_sqlite.is_empty() && only_pg.is_empty(),
+        "schemas differ:\nonly in SQLite: {only_sqlite:#?}\nonly in PostgreSQL: {only_pg:#?}"
+    );
+}

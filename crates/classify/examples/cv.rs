@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut dir = "/work/shared/data/govmsg".to_owned();
     let mut options = TrainOptions::default();
     let mut folds = 5usize;
+    let mut show_errors = 0usize;
     for arg in std::env::args().skip(1) {
         let Some((k, v)) = arg.split_once('=') else {
             dir = arg;
@@ -30,6 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "dup" => options.duplicate_threshold = v.parse()?,
             "seed" => options.seed = v.parse()?,
             "folds" => folds = v.parse()?,
+            "show_errors" => show_errors = v.parse()?,
             _ => return Err(format!("unknown option {k}").into()),
         }
     }

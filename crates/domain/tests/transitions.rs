@@ -8,7 +8,7 @@ use minsheng_domain::ErrorCode;
 use minsheng_domain::case::{CallbackOutcome, CaseState, CaseType, ContactMethod, ReturnReason, Solved, Supervision, VoidReason};
 use minsheng_domain::event::EventKind;
 use minsheng_domain::lifecycle::{self, Action, Command, NoteRule, ReturnDecision};
-use minsheng_domain::org::{Role, UnitKind};
+use minsheng_domain::org::{Actor, Role, UnitKind};
 
 // =============================================================================================
 // The decision table: every action × every state × every role
@@ -348,7 +348,6 @@ fn dispatch_directly_from_received_and_targets_must_handle_cases() {
     assert!(sim.case.assisting.is_empty());
 }
 
-use minsheng_domain::org::Actor;
 
 #[test]
 fn return_refused_goes_back_to_the_previous_state() {

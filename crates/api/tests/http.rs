@@ -1,0 +1,471 @@
+//! The HTTP API end to end, on a real server bound to a free port, against both engines: the
+//! lifecycle, refusals, visibility, masking, bad input and concurrency, as clients see them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use minsheng_app::{App, Settings, SystemClock};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+    app: App,
+}
+
+async fn start(url: String) -> Server {
+    let store = minsheng_store::open(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let app = App::new(store, Arc::new(SystemClock), Settings::default());
+    let hash = minsheng_app::auth::hash_password(minsheng_app::demo::DEMO_PASSWORD).unwrap();
+    minsheng_app::demo::load(app.store.as_ref(), &hash, 0).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = minsheng_api::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Server { base, http: reqwest::Client::new(), app }
+}
+
+async fn sqlite() -> Server {
+    start(format!("sqlite://{}", minsheng_testkit::fresh_sqlite_path())).await
+}
+
+async fn postgres() -> Server {
+    start(minsheng_testkit::fresh_pg_database().await).await
+}
+
+impl Server {
+    async fn token(&self, login: &str) -> String {
+        let r = self.http.post(format!("{}/api/auth/login", self.base)).json(&json!({"login": login, "password": "minsheng123"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login {login}");
+        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn unit(&self, code: &str) -> i64 {
+        self.app.store.unit_by_code(code).await.unwrap().unwrap().id
+    }
+
+    async fn create(&self, token: &str, body: Value) -> Value {
+        let (s, v) = self.post(token, "/api/cases", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v
+    }
+
+    /// Acts and expects success; returns the case detail after the action.
+    async fn act(&self, token: &str, number: &str, action: &str, mut body: Value) -> Value {
+        let version = self.get(token, &format!("/api/cases/{number}")).await.1["case"]["version"].clone();
+        body["version"] = version;
+        let (s, v) = self.post(token, &format!("/api/cases/{number}/actions/{action}"), body).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {v}");
+        v
+    }
+
+    async fn count(&self) -> i64 {
+        self.app.store.count_cases().await.unwrap()
+    }
+}
+
+fn complaint(title: &str, phone: &str) -> Value {
+    json!({
+        "channel": "phone", "case_type": "complaint", "title": title,
+        "text": format!("{title}，已经持续一周，请尽快处理。"),
+        "citizen": {"name": "张先生", "phone": phone},
+        "place": {"address": "海口市龙华区金贸街道玉沙路"}
+    })
+}
+
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() { super::$name(super::sqlite().await).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() { super::$name(super::postgres().await).await }
+        }
+    )+};
+}
+
+on_both_engines!(
+    whole_lifecycle_over_http,
+    units_see_only_their_subtree_and_masked_phones,
+    refusals_name_state_action_and_reason,
+    bad_input_is_refused_and_stores_nothing,
+    concurrent_actions_one_wins,
+    sessions_cookies_and_api_keys,
+    lists_filter_and_paginate,
+    citizen_tracks_adds_information_and_withdraws,
+    merge_keeps_every_reporter,
+    operations_endpoints,
+);
+
+async fn whole_lifecycle_over_http(s: Server) {
+    let (op, di, lh, cg, sup) = (s.token("operator").await, s.token("dispatcher").await, s.token("longhua").await, s.token("cgj").await, s.token("supervisor").await);
+    let created = s.create(&op, complaint("玉沙路路灯不亮", "13800138000")).await;
+    let number = created["case"]["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("HK") && number.len() == 16, "{number}");
+    assert_eq!(created["case"]["state"], "awaiting_dispatch");
+    let (longhua, cgj) = (s.unit("460106").await, s.unit("HK-CGJ").await);
+    let v = s.act(&di, &number, "dispatch", json!({"lead_unit_id": longhua, "assisting_unit_ids": [cgj]})).await;
+    assert_eq!(v["case"]["state"], "dispatched");
+    assert!(v["actions"].as_array().unwrap().contains(&json!("reassign")));
+    let v = s.act(&lh, &number, "sign", json!({})).await;
+    assert_eq!(v["case"]["state"], "handling");
+    assert!(v["actions"].as_array().unwrap().contains(&json!("reply")));
+    s.act(&lh, &number, "contact", json!({"method": "phone", "note": "已电话联系市民，约定明天上门"})).await;
+    s.act(&cg, &number, "assist_reply", json!({"note": "城管已配合检查线路"})).await;
+    let v = s.act(&lh, &number, "reply", json!({"text": "路灯已修复，恢复照明", "solved": "solved"})).await;
+    assert_eq!(v["case"]["state"], "replied");
+    let v = s.act(&di, &number, "review_reply", json!({"pass": true})).await;
+    assert_eq!(v["case"]["state"], "awaiting_callback");
+    let v = s.act(&sup, &number, "callback", json!({"outcome": "satisfied", "solved": "solved", "comment": "修好了，谢谢"})).await;
+    assert_eq!(v["case"]["state"], "closed");
+    assert_eq!(v["case"]["rating"], "satisfied");
+    let v = s.act(&sup, &number, "archive", json!({})).await;
+    assert_eq!(v["case"]["state"], "archived");
+    let kinds: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["received", "forwarded", "dispatched", "signed", "contacted", "assist_replied", "replied", "reply_passed", "callback_recorded", "closed", "archived"]
+    );
+    // Every step records who, in which role and unit, when and why.
+    let contacted = &v["timeline"][4];
+    assert_eq!(contacted["actor"]["role"], "unit_handler");
+    assert_eq!(contacted["actor"]["unit_id"], longhua);
+    assert_eq!(contacted["note"], "已电话联系市民，约定明天上门");
+    assert!(contacted["at"].as_str().unwrap().ends_with("+08:00"));
+    // The history in the store replays to the stored state.
+    let case = s.app.store.case_by_number(&number).await.unwrap().unwrap();
+    let events = s.app.store.case_events(case.id).await.unwrap();
+    assert_eq!(minsheng_domain::case::Case::replay(case.id, case.number.clone(), &events).unwrap(), case);
+}
+
+async fn units_see_only_their_subtree_and_masked_phones(s: Server) {
+    let (op, di) = (s.token("operator").await, s.token("dispatcher").await);
+    let (lh, lh_leader, ml, jm, sup) = (s.token("longhua").await, s.token("longhua_leader").await, s.token("meilan").await, s.token("jinmao").await, s.token("supervisor").await);
+    let open = s.create(&op, complaint("噪音扰民", "13912345678")).await;
+    let n1 = open["case"]["number"].as_str().unwrap().to_string();
+    let mut secret = complaint("举报违建", "13700001111");
+    secret["citizen"]["confidential"] = json!(true);
+    let n2 = s.create(&op, secret).await["case"]["number"].as_str().unwrap().to_string();
+    let jinmao = s.unit("460106003").await;
+    let longhua = s.unit("460106").await;
+    s.act(&di, &n1, "dispatch", json!({"lead_unit_id": longhua})).await;
+    s.act(&di, &n2, "dispatch", json!({"lead_unit_id": jinmao})).await;
+
+    // 龙华区 sees its own case and its street's; the phone is masked for it.
+    let (st, v) = s.get(&lh, &format!("/api/cases/{n1}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["citizen"]["phone"], "139****5678");
+    assert_eq!(v["citizen"]["phone_masked"], true);
+    let (st, v) = s.get(&lh_leader, &format!("/api/cases/{n2}")).await;
+    assert_eq!(st, StatusCode::OK, "a district sees its street's case");
+    assert_eq!(v["citizen"]["name"], "保密");
+    assert!(v["citizen"]["phone"].is_null());
+    assert!(!v.to_string().contains("13700001111"), "the confidential phone appears nowhere");
+    // 美兰区 does not know they exist; the street does not see its parent's case.
+    assert_eq!(s.get(&ml, &format!("/api/cases/{n1}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(s.get(&ml, &format!("/api/cases/{n2}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(s.get(&jm, &format!("/api/cases/{n1}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(s.get(&jm, &format!("/api/cases/{n2}")).await.0, StatusCode::OK);
+    let (_, list) = s.get(&ml, "/api/cases").await;
+    assert!(list["items"].as_array().unwrap().is_empty());
+    let (_, list) = s.get(&lh, "/api/cases").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let (_, inbox) = s.get(&lh, "/api/cases?view=inbox&state=dispatched").await;
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 1, "the inbox holds only what the unit itself holds");
+    // The centre's supervisor calls back and sees the full number and the identity.
+    let (_, v) = s.get(&sup, &format!("/api/cases/{n2}")).await;
+    assert_eq!(v["citizen"]["phone"], "13700001111");
+    assert_eq!(v["citizen"]["name"], "张先生");
+    // Acting on an invisible case is the same 404 as reading it.
+    let (st, _) = s.post(&ml, &format!("/api/cases/{n1}/actions/sign"), json!({"version": 3})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+async fn refusals_name_state_action_and_reason(s: Server) {
+    let (op, lh, di) = (s.token("operator").await, s.token("longhua").await, s.token("dispatcher").await);
+    let n = s.create(&op, complaint("井盖缺失", "13800138001")).await["case"]["number"].as_str().unwrap().to_string();
+    let before = s.app.store.case_by_number(&n).await.unwrap().unwrap();
+    // Wrong state: nothing to sign yet (and the unit cannot see it: it is not involved).
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/sign"), json!({"version": 2})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(v["error"]["code"], "role_forbidden");
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/callback"), json!({"version": 2, "outcome": "satisfied"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "dispatchers do not call back: {v}");
+    let sup = s.token("supervisor").await;
+    let (st, v) = s.post(&sup, &format!("/api/cases/{n}/actions/callback"), json!({"version": 2, "outcome": "satisfied"})).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(v["error"]["code"], "invalid_state");
+    assert_eq!(v["error"]["details"]["state"], "awaiting_dispatch");
+    assert_eq!(v["error"]["details"]["action"], "callback");
+    assert!(v["error"]["message_zh"].as_str().unwrap().contains("待派单"));
+    assert!(v["error"]["message_en"].as_str().unwrap().contains("callback"));
+    // A required reason missing.
+    let (st, v) = s.post(&sup, &format!("/api/cases/{n}/actions/supervise"), json!({"version": 2, "level": "yellow"})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["details"]["field"], "note");
+    // Rule: the centre does not handle cases.
+    let centre = s.unit("HK-12345").await;
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 2, "lead_unit_id": centre})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["code"], "rule_violation");
+    // Unknown unit, unknown action.
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 2, "lead_unit_id": 999999})).await;
+    assert_eq!((st, v["error"]["details"]["field"].clone()), (StatusCode::BAD_REQUEST, json!("lead_unit_id")));
+    let (st, _) = s.post(&di, &format!("/api/cases/{n}/actions/teleport"), json!({"version": 2})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // A unit user cannot dispatch, even with the right data.
+    let longhua = s.unit("460106").await;
+    let (st, v) = s.post(&lh, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 2, "lead_unit_id": longhua})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "a unit not involved does not even see it: {v}");
+    // None of it changed anything.
+    assert_eq!(s.app.store.case_by_number(&n).await.unwrap().unwrap(), before);
+    assert_eq!(s.app.store.case_events(before.id).await.unwrap().len(), 2);
+    // Roles that may not take cases in.
+    let (st, v) = s.post(&lh, "/api/cases", complaint("单位不能受理", "13800138002")).await;
+    assert_eq!((st, v["error"]["code"].clone()), (StatusCode::FORBIDDEN, json!("role_forbidden")));
+}
+
+async fn bad_input_is_refused_and_stores_nothing(s: Server) {
+    let op = s.token("operator").await;
+    let before = s.count().await;
+    let url = format!("{}/api/cases", s.base);
+    let raw = |body: String| s.http.post(&url).bearer_auth(&op).header("content-type", "application/json").body(body).send();
+    let expect = |r: reqwest::Response, status: StatusCode, code: &'static str| async move {
+        assert_eq!(r.status(), status);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert!(!v["error"]["message_zh"].as_str().unwrap().is_empty() && !v["error"]["message_en"].as_str().unwrap().is_empty());
+        v
+    };
+    expect(raw("{\"channel\": \"phone\",".into()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    expect(raw(format!("{{\"title\": \"{}\"}}", "长".repeat(200_000))).await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let mut wrong_type = complaint("类型错误", "13800138000");
+    wrong_type["title"] = json!(123);
+    expect(raw(wrong_type.to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    let mut unknown = complaint("多余字段", "13800138000");
+    unknown["priority"] = json!("high");
+    let v = expect(raw(unknown.to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    assert!(v["error"]["message_en"].as_str().unwrap().contains("priority"));
+    let v = expect(raw(complaint("电话错误", "12345").to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    assert!(v["error"]["message_en"].as_str().unwrap().contains("phone"), "{v}");
+    expect(raw(complaint(&"长".repeat(101), "13800138000").to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    expect(raw(complaint("控制\u{0001}字符", "13800138000").to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    let mut bad_enum = complaint("未知渠道", "13800138000");
+    bad_enum["channel"] = json!("carrier_pigeon");
+    expect(raw(bad_enum.to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    let mut bad_place = complaint("区划错误", "13800138000");
+    bad_place["place"]["division_unit_id"] = json!(s.unit("HK-CGJ").await);
+    expect(raw(bad_place.to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
+    let r = s.http.post(&url).bearer_auth(&op).header("content-type", "text/plain").body("hello").send().await.unwrap();
+    expect(r, StatusCode::BAD_REQUEST, "invalid_input").await;
+    assert_eq!(s.count().await, before, "nothing was stored");
+    // Bad query parameters.
+    let (st, v) = s.get(&op, "/api/cases?state=flying").await;
+    assert_eq!((st, v["error"]["code"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_input")));
+    let (st, _) = s.get(&op, "/api/cases?limit=abc").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = s.get(&op, "/api/cases?from=yesterday").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = s.get(&op, "/api/cases?cursor=xyz").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // A bad action body.
+    let n = s.create(&op, complaint("动作参数", "13800138000")).await["case"]["number"].as_str().unwrap().to_string();
+    let di = s.token("dispatcher").await;
+    for body in [json!({"lead_unit_id": 1}), json!({"version": "2", "lead_unit_id": 1}), json!({"version": 2, "lead_unit_id": "x"}), json!([1, 2])] {
+        let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {v}");
+    }
+}
+
+async fn concurrent_actions_one_wins(s: Server) {
+    let (op, di) = (s.token("operator").await, s.token("dispatcher").await);
+    let n = s.create(&op, complaint("并发派单", "13800138000")).await["case"]["number"].as_str().unwrap().to_string();
+    let (a, b) = (s.unit("460106").await, s.unit("460108").await);
+    let path = format!("/api/cases/{n}/actions/dispatch");
+    let (r1, r2) = tokio::join!(s.post(&di, &path, json!({"version": 2, "lead_unit_id": a})), s.post(&di, &path, json!({"version": 2, "lead_unit_id": b})));
+    let mut statuses = [r1.0, r2.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{r1:?} {r2:?}");
+    let loser = if r1.0 == StatusCode::CONFLICT { r1.1 } else { r2.1 };
+    assert_eq!(loser["error"]["code"], "version_conflict");
+    assert_eq!(loser["error"]["details"]["current_version"], 3, "the loser learns the version to reload");
+    let case = s.app.store.case_by_number(&n).await.unwrap().unwrap();
+    assert_eq!(s.app.store.case_events(case.id).await.unwrap().len(), 3, "exactly one dispatch was recorded");
+}
+
+async fn sessions_cookies_and_api_keys(s: Server) {
+    // No credentials, bad credentials.
+    let (st, v) = s.get("", "/api/me").await;
+    assert_eq!((st, v["error"]["code"].clone()), (StatusCode::UNAUTHORIZED, json!("unauthenticated")));
+    let r = s.http.post(format!("{}/api/auth/login", s.base)).json(&json!({"login": "operator", "password": "wrong-password"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = s.http.post(format!("{}/api/auth/login", s.base)).json(&json!({"login": "nobody", "password": "minsheng123"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // A browser: the cookie carries the session.
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let r = browser.post(format!("{}/api/auth/login", s.base)).json(&json!({"login": "supervisor", "password": "minsheng123"})).send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let me: Value = browser.get(format!("{}/api/me", s.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["role"], "supervisor");
+    assert_eq!(browser.post(format!("{}/api/auth/logout", s.base)).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(browser.get(format!("{}/api/me", s.base)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // API keys: only administrators create them; the key works until revoked.
+    let op = s.token("operator").await;
+    let (st, _) = s.post(&op, "/api/apikeys", json!({"name": "open311", "role": "operator"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let admin = s.token("admin").await;
+    let centre = s.unit("HK-12345").await;
+    let (st, created) = s.post(&admin, "/api/apikeys", json!({"name": "open311", "role": "operator", "unit_id": centre})).await;
+    assert_eq!(st, StatusCode::CREATED, "{created}");
+    let key = created["key"].as_str().unwrap().to_string();
+    let r = s.http.post(format!("{}/api/cases", s.base)).header("x-api-key", &key).json(&complaint("接口受理", "13800138000")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (_, list) = s.get(&admin, "/api/apikeys").await;
+    assert!(!list.to_string().contains(key.rsplit('_').next().unwrap()), "the secret is never listed");
+    let id = created["record"]["id"].as_i64().unwrap();
+    let r = s.http.delete(format!("{}/api/apikeys/{id}", s.base)).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = s.http.get(format!("{}/api/me", s.base)).header("x-api-key", &key).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = s.http.get(format!("{}/api/me", s.base)).header("x-api-key", "msk_nope_nope").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Administrators manage users; others may not.
+    let (st, _) = s.post(&op, "/api/users", json!({"login": "x1", "name": "新人", "role": "operator", "password": "password123"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, v) = s.post(&admin, "/api/users", json!({"login": "newop", "name": "新话务员", "role": "operator", "unit_id": centre, "password": "password123"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert!(v.get("password_hash").is_none(), "hashes never leave the server");
+    let (st, _) = s.post(&admin, "/api/users", json!({"login": "newop", "name": "重复", "role": "operator", "unit_id": centre, "password": "password123"})).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let (st, _) = s.post(&admin, "/api/users", json!({"login": "weak", "name": "弱密码", "role": "operator", "unit_id": centre, "password": "123"})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+async fn lists_filter_and_paginate(s: Server) {
+    let op = s.token("operator").await;
+    for i in 0..7 {
+        let mut c = complaint(&format!("占道经营{i}"), "13800138000");
+        if i % 2 == 0 {
+            c["case_type"] = json!("consultation");
+            c["urgency"] = json!("urgent");
+        }
+        s.create(&op, c).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/cases?limit=3&cursor={c}"),
+            None => "/api/cases?limit=3".to_string(),
+        };
+        let (st, v) = s.get(&op, &path).await;
+        assert_eq!(st, StatusCode::OK);
+        seen.extend(v["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()));
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]));
+    let (_, v) = s.get(&op, "/api/cases?type=consultation&urgency=urgent").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 4);
+    let (_, v) = s.get(&op, "/api/cases?q=%E7%BB%8F%E8%90%A53").await; // 经营3
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    let (_, v) = s.get(&op, "/api/cases?state=awaiting_dispatch,dispatched&channel=phone").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 7);
+    let (_, v) = s.get(&op, "/api/cases?from=2000-01-01T00:00:00%2B08:00&to=2001-01-01T00:00:00%2B08:00").await;
+    assert!(v["items"].as_array().unwrap().is_empty());
+    let (_, v) = s.get(&op, "/api/cases?phone=13800138000").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 7, "caller history by phone");
+}
+
+async fn citizen_tracks_adds_information_and_withdraws(s: Server) {
+    let (op, di, lh) = (s.token("operator").await, s.token("dispatcher").await, s.token("longhua").await);
+    let n = s.create(&op, complaint("小区垃圾无人清运", "13655556666")).await["case"]["number"].as_str().unwrap().to_string();
+    let longhua = s.unit("460106").await;
+    s.act(&di, &n, "dispatch", json!({"lead_unit_id": longhua})).await;
+    s.act(&lh, &n, "sign", json!({})).await;
+    s.act(&lh, &n, "handle", json!({"note": "内部：已通知环卫公司，费用问题待协调"})).await;
+    let track = |q: &str| s.http.get(format!("{}/api/track/{n}?phone4={q}", s.base)).send();
+    let r = track("0000").await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = track("12ab").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = track("6666").await.unwrap().json().await.unwrap();
+    let text = v.to_string();
+    assert_eq!(v["state"], "办理中");
+    assert!(text.contains("派单至龙华区") && text.contains("签收"), "{text}");
+    for hidden in ["李明辉", "陈晓燕", "林志强", "内部", "办理过程"] {
+        assert!(!text.contains(hidden), "the public view leaks {hidden}: {text}");
+    }
+    let add = s.http.post(format!("{}/api/track/{n}/actions/add_info", s.base)).json(&json!({"phone4": "6666", "note": "垃圾已经堆到路边了"})).send().await.unwrap();
+    assert_eq!(add.status(), StatusCode::OK);
+    let v: Value = add.json().await.unwrap();
+    assert!(v.to_string().contains("垃圾已经堆到路边了"));
+    let bad = s.http.post(format!("{}/api/track/{n}/actions/close", s.base)).json(&json!({"phone4": "6666"})).send().await.unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+    let wrong = s.http.post(format!("{}/api/track/{n}/actions/withdraw", s.base)).json(&json!({"phone4": "1111"})).send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    let w = s.http.post(format!("{}/api/track/{n}/actions/withdraw", s.base)).json(&json!({"phone4": "6666", "note": "已自行解决"})).send().await.unwrap();
+    assert_eq!(w.status(), StatusCode::OK);
+    let v: Value = w.json().await.unwrap();
+    assert_eq!(v["state"], "已撤诉");
+}
+
+async fn merge_keeps_every_reporter(s: Server) {
+    let (op, di) = (s.token("operator").await, s.token("dispatcher").await);
+    let a = s.create(&op, complaint("工地夜间施工噪音", "13800000001")).await["case"]["number"].as_str().unwrap().to_string();
+    let b = s.create(&op, complaint("工地半夜施工太吵", "13800000002")).await["case"]["number"].as_str().unwrap().to_string();
+    let v = s.act(&di, &b, "merge", json!({"into": a, "note": "同一工地"})).await;
+    assert_eq!(v["case"]["state"], "merged");
+    assert_eq!(v["case"]["merged_into"]["number"], a);
+    let (_, t) = s.get(&di, &format!("/api/cases/{a}")).await;
+    assert_eq!(t["case"]["reporters"], 2);
+    assert_eq!(t["case"]["merged_from"][0]["number"], b);
+    // A merged case accepts no more merges, and a case cannot merge into itself.
+    let (st, _) = s.post(&di, &format!("/api/cases/{a}/actions/merge"), json!({"version": t["case"]["version"], "into": a})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = s.post(&di, &format!("/api/cases/{a}/actions/merge"), json!({"version": t["case"]["version"], "into": b})).await;
+    assert_eq!(st, StatusCode::CONFLICT, "the target is merged, no longer open");
+}
+
+async fn operations_endpoints(s: Server) {
+    let r = s.http.get(format!("{}/healthz", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let op = s.token("operator").await;
+    s.create(&op, complaint("指标", "13800138000")).await;
+    let metrics = s.http.get(format!("{}/metrics", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("minsheng_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("minsheng_case_events_total"));
+    let doc: Value = s.http.get(format!("{}/api/openapi.json", s.base)).send().await.unwrap().json().await.unwrap();
+    for path in ["/api/cases", "/api/cases/{key}", "/api/cases/{key}/actions/{action}", "/api/track/{number}", "/api/auth/login", "/api/apikeys"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+    }
+    let description = doc["info"]["description"].as_str().unwrap();
+    for a in minsheng_domain::lifecycle::Action::ALL {
+        assert!(description.contains(&format!("`{}`", a.as_str())), "action {} missing from the docs", a.as_str());
+    }
+    let page = s.http.get(format!("{}/api/docs/", s.base)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().to_lowercase().contains("swagger"));
+    let (st, v) = s.get(&op, "/api/no/such/thing").await;
+    assert_eq!((st, v["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
+    let (_, meta) = s.get(&op, "/api/meta").await;
+    assert_eq!(meta["actions"].as_array().unwrap().len(), 28);
+}

@@ -1,0 +1,78 @@
+//! `minsheng-bench`: the benchmark harness of the case engine (issue 2).
+//!
+//! Every subcommand prints one JSON line with its results on stdout and a human summary on
+//! stderr, so `minsheng-bench … | tee -a results.jsonl` keeps the machine-readable part. See
+//! `BENCHMARKS.md` at the repository root for the figures and the exact commands behind them.
+//!
+//! - `create`: N concurrent clients POST /api/cases for a while; cases/s, latency, durability check.
+//! - `seed`: fills a database through the `Store` trait (demo city + N cases in realistic states).
+//! - `inbox`: list latency on a seeded database, through the store and through HTTP.
+//! - `lifecycle`: whole lifecycles per second over HTTP (create → … → closed), per-step latency.
+//! - `verify`: checks that a list of acknowledged case ids is in a database (after a kill -9).
+//! - `rss`: the resident set of a process (VmRSS, VmHWM).
+
+mod create;
+mod data;
+mod http;
+mod inbox;
+mod lifecycle;
+mod rss;
+mod seed;
+mod stats;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "minsheng-bench", version, about = "Benchmarks of the minsheng case engine (issue 2)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Concurrent case intake over HTTP (operator, POST /api/cases, after = forward).
+    Create(create::Args),
+    /// Fill a database directly through the Store trait: demo city + N cases in realistic states.
+    Seed(seed::Args),
+    /// Inbox and subtree list latency on a seeded database: through the store and through HTTP.
+    Inbox(inbox::Args),
+    /// Whole lifecycles over HTTP: create → dispatch → sign → reply → review → callback (closed).
+    Lifecycle(lifecycle::Args),
+    /// Check that every case id in a file (one per line, from `create --ids-out`) is stored.
+    Verify(create::VerifyArgs),
+    /// Resident memory of a process: VmRSS and VmHWM from /proc/PID/status.
+    Rss(rss::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => fail(format!("cannot start the runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Create(a) => create::run(a).await,
+            Command::Seed(a) => seed::run(a).await,
+            Command::Inbox(a) => inbox::run(a).await,
+            Command::Lifecycle(a) => lifecycle::run(a).await,
+            Command::Verify(a) => create::verify(a).await,
+            Command::Rss(a) => rss::run(a),
+        }
+    });
+    match result {
+        Ok(json) => println!("{json}"),
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("minsheng-bench: {msg}");
+    std::process::exit(1);
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}

@@ -119,12 +119,32 @@ pub async fn fresh_pg_database() -> String {
         Err(e) => panic!("cannot connect to PostgreSQL at {server}: {e}"),
     };
     let handle = tokio::spawn(conn);
+    drop_leftovers(&client).await;
     if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {name}")).await {
         panic!("cannot create a test database on {server}: {e}");
     }
     drop(client);
     let _ = handle.await;
     format!("{server}/{name}")
+}
+
+/// Drops test databases whose creating process has ended, so runs do not pile them up. Once per
+/// process; failures are ignored (another process may be dropping the same one).
+async fn drop_leftovers(client: &tokio_postgres::Client) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let Ok(rows) = client.query("SELECT datname FROM pg_database WHERE datname LIKE 'minsheng_t%'", &[]).await else { return };
+    for row in rows {
+        let name: String = row.get(0);
+        let pid = name.trim_start_matches("minsheng_t").split('_').next().and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            }
+        }
+    }
 }
 
 /// A fresh SQLite database file in a temporary directory (kept until the process ends).

@@ -123,9 +123,11 @@ async fn whole_lifecycle_over_http(s: Server) {
     assert!(v["actions"].as_array().unwrap().contains(&json!("reassign")));
     let v = s.act(&lh, &number, "sign", json!({})).await;
     assert_eq!(v["case"]["state"], "handling");
-    assert!(v["actions"].as_array().unwrap().contains(&json!("reply")));
+    assert!(!v["actions"].as_array().unwrap().contains(&json!("reply")), "the lead waits for its assisting unit");
     s.act(&lh, &number, "contact", json!({"method": "phone", "note": "已电话联系市民，约定明天上门"})).await;
     s.act(&cg, &number, "assist_reply", json!({"note": "城管已配合检查线路"})).await;
+    let (_, v) = s.get(&lh, &format!("/api/cases/{number}")).await;
+    assert!(v["actions"].as_array().unwrap().contains(&json!("reply")));
     let v = s.act(&lh, &number, "reply", json!({"text": "路灯已修复，恢复照明", "solved": "solved"})).await;
     assert_eq!(v["case"]["state"], "replied");
     let v = s.act(&di, &number, "review_reply", json!({"pass": true})).await;

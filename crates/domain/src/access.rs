@@ -54,10 +54,20 @@ pub fn identity_hidden_from(actor: &Actor, case: &Case) -> bool {
     (c.confidential || case.intake.case_type == CaseType::Report) && !actor.role.is_city_wide()
 }
 
+/// Roles that call back see full numbers; so does the lead unit's leader while the case waits
+/// for the callback (Haikou: whoever handles it calls back).
+fn sees_full_phone(actor: &Actor, case: &Case) -> bool {
+    actor.role.sees_full_phone()
+        || (actor.role == Role::UnitLeader
+            && case.state == crate::case::CaseState::AwaitingCallback
+            && actor.unit_id().is_some()
+            && case.lead_unit.as_ref().map(|u| u.id) == actor.unit_id())
+}
+
 pub fn citizen_view(actor: &Actor, case: &Case) -> CitizenView {
     let c = &case.intake.citizen;
     let hidden = identity_hidden_from(actor, case);
-    let full = actor.role.sees_full_phone();
+    let full = sees_full_phone(actor, case);
     let phone = |p: &Option<crate::value::PhoneNumber>| -> Option<String> {
         p.as_ref().map(|p| if full { p.as_str().to_string() } else { mask_phone(p.as_str()) })
     };
@@ -100,7 +110,7 @@ pub fn public_timeline(events: &[Event]) -> Vec<PublicStep> {
         .filter(|e| e.kind.citizen_visible())
         .map(|e| PublicStep {
             at: crate::format_time(e.at),
-            step: e.kind.label_zh(),
+            step: e.kind.public_label_zh(),
             text: match &e.kind {
                 K::Replied { text, .. } => Some(text.clone()),
                 K::AnsweredOnSpot { answer } => Some(answer.clone()),

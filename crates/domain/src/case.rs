@@ -401,6 +401,8 @@ impl Case {
         }
         self.signed_at = None;
         self.pending_return = None;
+        // An extension request belongs to the unit that asked; a new holder starts afresh.
+        self.pending_extension = None;
     }
 
     /// Applies one event. Pure bookkeeping: whether the event was allowed was decided before it
@@ -446,6 +448,7 @@ impl Case {
                         self.handling_unit = None;
                         self.assisting.clear();
                         self.signed_at = None;
+                        self.pending_extension = None;
                         self.state = CaseState::AwaitingDispatch;
                     }
                 }
@@ -466,6 +469,9 @@ impl Case {
                 self.handling_unit = Some(to.clone());
                 self.involve(to);
                 self.signed_at = None;
+                self.pending_extension = None;
+                // The return window runs from when the current holder received the order.
+                self.dispatched_at = Some(at);
                 self.state = CaseState::Dispatched;
             }
             K::Contacted { .. } => {
@@ -505,6 +511,7 @@ impl Case {
             }
             K::Redone => {
                 self.redo_count += 1;
+                self.answered_on_spot = false;
                 self.reply = None;
                 self.rating = None;
                 self.solved = None;

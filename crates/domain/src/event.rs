@@ -206,6 +206,14 @@ impl EventKind {
         }
     }
 
+    /// The label on the citizen's timeline: internal reviews are told as their outcome.
+    pub fn public_label_zh(&self) -> String {
+        match self {
+            EventKind::ReturnApproved { reassign_to: Some((lead, _)) } => format!("改派至{}", lead.name),
+            other => other.label_zh(),
+        }
+    }
+
     /// Whether the citizen sees this step on the tracking page. Internal steps (notes between
     /// units, reviews, supervision) stay inside.
     pub fn citizen_visible(&self) -> bool {

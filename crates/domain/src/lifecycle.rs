@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
-use crate::case::{CallbackOutcome, Case, CaseLink, CaseState, ContactMethod, LeaderRef, ReturnReason, Solved, Supervision, VoidReason};
+use crate::case::{CallbackOutcome, Case, CaseLink, CaseState, CaseType, ContactMethod, LeaderRef, ReturnReason, Solved, Supervision, VoidReason};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::event::EventKind;
 use crate::org::{Actor, Role, UnitKind, UnitRef};
@@ -25,11 +25,23 @@ pub struct Rules {
     pub max_redos: u32,
     /// 未接通 this many times closes the callback as unreachable.
     pub max_callback_attempts: u32,
+    /// 首办负责: a unit may return an order only within this many hours of receiving it; after
+    /// that it owns it. Wall-clock hours until the working calendar measures it in working days.
+    pub return_window_hours: u32,
+    /// Co-handling: the lead replies to the centre only after every assisting unit replied to it.
+    pub lead_waits_for_assists: bool,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { max_extensions: 3, max_extension_days: 3, max_redos: 2, max_callback_attempts: 3 }
+        Rules {
+            max_extensions: 3,
+            max_extension_days: 3,
+            max_redos: 2,
+            max_callback_attempts: 3,
+            return_window_hours: 24,
+            lead_waits_for_assists: true,
+        }
     }
 }
 
@@ -429,10 +441,45 @@ pub fn available_actions(case: &Case, actor: &Actor, rules: &Rules) -> Vec<Actio
             Action::ReviewExtension => case.pending_extension.is_some(),
             Action::RequestExtension => case.pending_extension.is_none() && case.extensions_approved < rules.max_extensions,
             Action::Redo => case.redo_count < rules.max_redos,
-            Action::Close => case.state != S::AwaitingCallback || case.callback_attempts > 0 || case.intake.citizen.phone.is_none(),
+            Action::Close => close_allowed(case, actor, rules).is_ok(),
+            Action::Reply => reply_blocker(case, rules).is_none(),
+            Action::PassDown => holds_as_lead(case),
+            Action::Supervise => case.supervision != Supervision::Red,
+            Action::Callback => !(actor.role.is_unit_role() && crate::access::identity_hidden_from(actor, case)),
+            Action::AnswerOnSpot => case.intake.case_type != CaseType::Report,
             _ => true,
         })
         .collect()
+}
+
+/// Whether the unit holding the order is the lead itself (not a unit it passed the order down to).
+fn holds_as_lead(case: &Case) -> bool {
+    case.handling_unit.as_ref().map(|h| h.id) == case.lead_unit.as_ref().map(|l| l.id)
+}
+
+/// Why the holder may not reply now, if it may not.
+fn reply_blocker(case: &Case, rules: &Rules) -> Option<(&'static str, &'static str)> {
+    if case.pending_extension.is_some() {
+        return Some(("延期申请待审核，请先等待审核结果", "an extension request is pending review"));
+    }
+    if rules.lead_waits_for_assists && case.assisting.iter().any(|a| !a.replied) {
+        return Some(("协办单位尚未全部回复主办单位", "not every assisting unit has replied to the lead yet"));
+    }
+    None
+}
+
+/// 最终答复 comes after the redos are used up, unless a leader decides; closing before the
+/// callback needs a callback attempt or a citizen without a phone.
+fn close_allowed(case: &Case, actor: &Actor, rules: &Rules) -> Result<(), (&'static str, &'static str)> {
+    match case.state {
+        S::AwaitingCallback if case.callback_attempts == 0 && case.intake.citizen.phone.is_some() => {
+            Err(("须先回访市民", "the citizen must be called back first"))
+        }
+        S::Unsatisfied if case.redo_count < rules.max_redos && !matches!(actor.role, R::Leader | R::System) => {
+            Err(("重办次数未满，应先重办；领导可决定最终答复", "redo first; only a leader may give a final reply before the redos are used"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_target(case: &Case, action: Action, unit: &UnitRef) -> DomainResult<()> {
@@ -467,7 +514,7 @@ pub fn decide(
     command: &Command,
     note: Option<&Note>,
     rules: &Rules,
-    _now: Millis,
+    now: Millis,
 ) -> DomainResult<Vec<EventKind>> {
     let action = command.action();
     check_permitted(case, actor, action)?;
@@ -479,16 +526,43 @@ pub fn decide(
         )
         .with_details(serde_json::json!({ "field": "note", "action": action.as_str() })));
     }
+    // Refusing what a unit asked for, or sending its work back, must say why (全程留痕).
+    let refusal_without_reason = match command {
+        Command::ReviewReturn { decision: ReturnDecision::Refuse } => Some("review_return"),
+        Command::ReviewReply { pass: false } => Some("review_reply"),
+        Command::ReviewExtension { approve: false, .. } => Some("review_extension"),
+        _ => None,
+    };
+    if let (Some(name), None) = (refusal_without_reason, note) {
+        return Err(DomainError::invalid("note", "驳回或退回须填写理由", "a refusal or send-back requires a note")
+            .with_details(serde_json::json!({ "field": "note", "action": name })));
+    }
     use EventKind as K;
     let events = match command {
-        Command::AnswerOnSpot { answer } => vec![K::AnsweredOnSpot { answer: answer.as_str().to_string() }],
+        Command::AnswerOnSpot { answer } => {
+            if case.intake.case_type == CaseType::Report {
+                return Err(rule_violation(case, action, "举报类诉求须派单办理，不能即时办结", "a report of wrongdoing must be dispatched, not answered on the spot"));
+            }
+            vec![K::AnsweredOnSpot { answer: answer.as_str().to_string() }]
+        }
         Command::Forward => vec![K::Forwarded],
         Command::Dispatch { lead, assisting } => {
             check_lead_and_assists(case, action, lead, assisting)?;
             vec![K::Dispatched { lead: lead.clone(), assisting: assisting.clone() }]
         }
         Command::Sign => vec![K::Signed],
-        Command::Return { reason } => vec![K::ReturnRequested { reason: *reason }],
+        Command::Return { reason } => {
+            let window = i64::from(rules.return_window_hours) * 3_600_000;
+            if case.dispatched_at.is_some_and(|at| now > at + window) {
+                return Err(rule_violation(
+                    case,
+                    action,
+                    format!("已超过退单时限（接单后 {} 小时），按首办负责应继续办理", rules.return_window_hours),
+                    format!("the return window ({} hours after receiving it) has passed; the unit owns it", rules.return_window_hours),
+                ));
+            }
+            vec![K::ReturnRequested { reason: *reason }]
+        }
         Command::ReviewReturn { decision } => match decision {
             ReturnDecision::Reassign { lead, assisting } => {
                 check_lead_and_assists(case, action, lead, assisting)?;
@@ -519,7 +593,7 @@ pub fn decide(
                 ));
             }
             // 二级派单 is one level: a unit that received the order by pass-down cannot pass it on.
-            if case.handling_unit.as_ref().map(|h| h.id) != case.lead_unit.as_ref().map(|l| l.id) {
+            if !holds_as_lead(case) {
                 return Err(rule_violation(case, action, "已下派过一次，不能再次下派", "already passed down once"));
             }
             vec![K::PassedDown { to: to.clone() }]
@@ -528,12 +602,15 @@ pub fn decide(
         Command::Handle => vec![K::HandlingNoted],
         Command::AssistReply => vec![K::AssistReplied { unit_id: actor.unit_id().unwrap_or_default() }],
         Command::Reply { text, solved } => {
-            if case.pending_extension.is_some() {
-                return Err(rule_violation(case, action, "延期申请待审核，请先等待审核结果", "an extension request is pending review"));
+            if let Some((zh, en)) = reply_blocker(case, rules) {
+                return Err(rule_violation(case, action, zh, en));
             }
             vec![K::Replied { text: text.as_str().to_string(), solved: *solved }]
         }
         Command::ReviewReply { pass } => vec![if *pass { K::ReplyPassed } else { K::ReplySentBack }],
+        Command::Callback { .. } if actor.role.is_unit_role() && crate::access::identity_hidden_from(actor, case) => {
+            return Err(rule_violation(case, action, "保密诉求由热线中心回访", "the centre calls back on confidential requests"));
+        }
         Command::Callback { outcome, solved, comment } => {
             let mut events =
                 vec![K::CallbackRecorded { outcome: *outcome, solved: *solved, comment: comment.as_ref().map(|c| c.as_str().to_string()) }];
@@ -560,8 +637,8 @@ pub fn decide(
             vec![K::Redone]
         }
         Command::Close => {
-            if case.state == S::AwaitingCallback && case.callback_attempts == 0 && case.intake.citizen.phone.is_some() {
-                return Err(rule_violation(case, action, "须先回访市民", "the citizen must be called back first"));
+            if let Err((zh, en)) = close_allowed(case, actor, rules) {
+                return Err(rule_violation(case, action, zh, en));
             }
             vec![K::Closed { final_reply: case.state == S::Unsatisfied, outcome: None }]
         }
@@ -648,9 +725,6 @@ pub fn decide_merge_target(source: &Case, target: &Case) -> DomainResult<Vec<Eve
             format!("target case is {}; cannot merge into it", target.state.as_str()),
         )
         .with_details(serde_json::json!({ "state": target.state.as_str(), "action": "merge" })));
-    }
-    if target.merged_into.is_some() {
-        return Err(DomainError::new(ErrorCode::RuleViolation, "目标工单已并入其他工单", "the target was itself merged"));
     }
     Ok(vec![EventKind::MergedFrom { source: CaseLink { id: source.id, number: source.number.clone() }, reporters: source.reporters }])
 }

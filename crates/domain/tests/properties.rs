@@ -18,7 +18,10 @@ use proptest::test_runner::Config;
 enum ActionPick {
     /// One of the actions the current state allows (by the table), skipping the ones that end
     /// the case unless `terminal`, so that sequences get deep.
-    FitState { index: usize, terminal: bool },
+    FitState {
+        index: usize,
+        terminal: bool,
+    },
     Any(Action),
 }
 
@@ -119,12 +122,16 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn rules() -> impl Strategy<Value = Rules> {
-    (0u32..4, 0u32..5, 1u32..6, 1u32..5).prop_map(|(max_redos, max_extensions, max_extension_days, max_callback_attempts)| Rules {
-        max_extensions,
-        max_extension_days,
-        max_redos,
-        max_callback_attempts,
-    })
+    (0u32..4, 0u32..5, 1u32..6, 1u32..5, any::<bool>()).prop_map(
+        |(max_redos, max_extensions, max_extension_days, max_callback_attempts, lead_waits_for_assists)| Rules {
+            max_extensions,
+            max_extension_days,
+            max_redos,
+            max_callback_attempts,
+            return_window_hours: 24,
+            lead_waits_for_assists,
+        },
+    )
 }
 
 fn resolve_action(pick: &ActionPick, state: CaseState) -> Action {
@@ -209,7 +216,7 @@ fn build_command(action: Action, d: &Data, case: &Case) -> Command {
 
 /// The actors whose menus are compared with the permission checks after every step.
 fn probes(case: &Case) -> Vec<Actor> {
-    let mut v = vec![dispatcher(), supervisor(), operator(), city_leader(), Actor::system(), citizen_actor(), handler(WEST)];
+    let mut v = vec![dispatcher(), supervisor(), citizen_actor()];
     if let Some(h) = &case.handling_unit {
         v.push(handler(h.id));
     }
@@ -232,7 +239,12 @@ fn check_invariants(sim: &Sim, rules: &Rules) -> Result<(), TestCaseError> {
         let holder = case.handling_unit.as_ref();
         prop_assert!(holder.is_some(), "{:?} without a holder", case.state);
         let holder = holder.unwrap();
-        prop_assert!(holder.id == lead.id || holder.parent_id == Some(lead.id), "holder {} is neither the lead {} nor its child", holder.id, lead.id);
+        prop_assert!(
+            holder.id == lead.id || holder.parent_id == Some(lead.id),
+            "holder {} is neither the lead {} nor its child",
+            holder.id,
+            lead.id
+        );
     }
     if let Some(lead) = &case.lead_unit {
         prop_assert!(!case.assisting.iter().any(|a| a.unit.id == lead.id), "the lead {} also assists", lead.id);
@@ -245,6 +257,7 @@ fn check_invariants(sim: &Sim, rules: &Rules) -> Result<(), TestCaseError> {
     if let Some(h) = &case.handling_unit {
         prop_assert!(case.involved_units.iter().any(|u| u.id == h.id));
     }
+    prop_assert_eq!(case.handling_unit.is_some(), case.lead_unit.is_some(), "a holder without a lead or the reverse");
     // (b) the history is 1..n and the version counts it.
     for (i, e) in sim.events.iter().enumerate() {
         prop_assert_eq!(e.seq, i as i64 + 1);
@@ -288,14 +301,13 @@ fn check_menus(sim: &Sim, extra: &Actor) -> Result<(), TestCaseError> {
         let menu = lifecycle::available_actions(case, a, rules);
         for action in Action::ALL {
             let permitted = lifecycle::check_permitted(case, a, action).is_ok();
-            let extra_ok = match action {
-                Action::ReviewExtension => case.pending_extension.is_some(),
-                Action::RequestExtension => case.pending_extension.is_none() && case.extensions_approved < rules.max_extensions,
-                Action::Redo => case.redo_count < rules.max_redos,
-                Action::Close => case.state != CaseState::AwaitingCallback || case.callback_attempts > 0 || case.intake.citizen.phone.is_none(),
-                _ => true,
-            };
-            prop_assert_eq!(menu.contains(&action), permitted && extra_ok, "{:?} for {:?} in {:?}", action, a.role, case.state);
+            // The menu never lists what the permission check refuses, and what it leaves out
+            // although permitted is exactly what the rules from practice would refuse now.
+            prop_assert!(!menu.contains(&action) || permitted, "{:?} listed for {:?} in {:?} without permission", action, a.role, case.state);
+            if permitted && !menu.contains(&action) {
+                let (cmd, note) = valid_command(action, case);
+                prop_assert!(sim.decide(a, &cmd, note).is_err(), "{:?} left out for {:?} in {:?} but accepted", action, a.role, case.state);
+            }
             if menu.contains(&action) {
                 let (cmd, note) = valid_command(action, case);
                 if let Err(e) = sim.decide(a, &cmd, note) {
@@ -335,7 +347,9 @@ fn check_finished(sim: &Sim) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn run(mut sim: Sim, steps: &[Step]) -> Result<Vec<CaseState>, TestCaseError> {
+/// Runs the steps, checking everything after each one (or, without `full`, only the cheap
+/// invariants). Returns the states the case went through.
+fn run(mut sim: Sim, steps: &[Step], full: bool) -> Result<Vec<CaseState>, TestCaseError> {
     let mut visited = vec![sim.state()];
     check_invariants(&sim, &sim.rules.clone())?;
     for step in steps {
@@ -386,8 +400,10 @@ fn run(mut sim: Sim, steps: &[Step]) -> Result<Vec<CaseState>, TestCaseError> {
         let history = || sim.events.iter().map(|e| format!("{}:{:?}", e.kind.name(), e.actor.role)).collect::<Vec<_>>().join(" → ");
         let explain = |e: TestCaseError| TestCaseError::fail(format!("{e}\nafter {}", history()));
         check_invariants(&sim, &rules).map_err(explain)?;
-        check_menus(&sim, &a).map_err(explain)?;
-        check_finished(&sim).map_err(explain)?;
+        if full {
+            check_menus(&sim, &a).map_err(explain)?;
+            check_finished(&sim).map_err(explain)?;
+        }
     }
     // The history survives the store's JSON and still replays to the same case.
     let json = serde_json::to_string(&sim.events).unwrap();
@@ -421,7 +437,7 @@ proptest! {
         confidential in any::<bool>(),
         steps in prop::collection::vec(step(), 1..40),
     ) {
-        run(start(rules, case_type, with_phone, confidential), &steps)?;
+        run(start(rules, case_type, with_phone, confidential), &steps, true)?;
     }
 }
 
@@ -435,9 +451,9 @@ fn random_sequences_reach_every_state() {
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
     let strategy = (rules(), prop::collection::vec(step(), 30..40));
     let mut seen: Vec<CaseState> = Vec::new();
-    for _ in 0..120 {
+    for _ in 0..80 {
         let (rules, steps) = strategy.new_tree(&mut runner).unwrap().current();
-        let visited = run(start(rules, CaseType::Complaint, true, false), &steps).unwrap();
+        let visited = run(start(rules, CaseType::Complaint, true, false), &steps, false).unwrap();
         for s in visited {
             if !seen.contains(&s) {
                 seen.push(s);

@@ -81,7 +81,8 @@ fn every_action_in_every_state_with_an_allowed_actor() {
                     (false, Ok(kinds)) => failures.push(format!("{what}: accepted {kinds:?}")),
                     (false, Err(e)) => {
                         refused += 1;
-                        let expected = if unit_target_missing(action, role, &before) { ErrorCode::UnitForbidden } else { ErrorCode::InvalidState };
+                        let expected =
+                            if unit_target_missing(action, role, &before) { ErrorCode::UnitForbidden } else { ErrorCode::InvalidState };
                         if e.code != expected {
                             failures.push(format!("{what}: refused with {:?}, expected {expected:?}: {}", e.code, e.message_en));
                         }
@@ -122,7 +123,11 @@ fn every_other_role_is_refused_in_every_state() {
                     Ok(kinds) => failures.push(format!("{what}: accepted {kinds:?}")),
                     Err(e) if e.code != ErrorCode::RoleForbidden => failures.push(format!("{what}: {:?} instead of RoleForbidden", e.code)),
                     Err(e) => {
-                        if e.details["state"] != state.as_str() || e.details["action"] != action.as_str() || e.message_zh.is_empty() || e.message_en.is_empty() {
+                        if e.details["state"] != state.as_str()
+                            || e.details["action"] != action.as_str()
+                            || e.message_zh.is_empty()
+                            || e.message_en.is_empty()
+                        {
                             failures.push(format!("{what}: unexplained refusal {e:?}"));
                         }
                     }
@@ -149,6 +154,7 @@ fn unit_actions_refuse_other_units() {
     ];
     for (action, state) in holder_actions {
         let mut sim = reach(state);
+        prepare(&mut sim, action);
         let (cmd, note) = valid_command(action, &sim.case);
         for other in [WEST, WEST_STREET, EAST_STREET, ECOLOGY, HOUSING, CENTRE] {
             for role in [Role::UnitHandler, Role::UnitLeader] {
@@ -269,7 +275,11 @@ fn happy_path_with_an_assisting_unit() {
     sim.ok(&dispatcher(), Command::ReviewReply { pass: true }, None);
     assert_eq!(sim.state(), CaseState::AwaitingCallback);
 
-    let kinds = sim.ok(&supervisor(), Command::Callback { outcome: CallbackOutcome::Satisfied, solved: Some(Solved::Solved), comment: Some(note("处理及时")) }, None);
+    let kinds = sim.ok(
+        &supervisor(),
+        Command::Callback { outcome: CallbackOutcome::Satisfied, solved: Some(Solved::Solved), comment: Some(note("处理及时")) },
+        None,
+    );
     assert_eq!(kinds.len(), 2, "callback and close: {kinds:?}");
     assert_eq!(sim.state(), CaseState::Closed);
     assert_eq!(sim.case.rating, Some(CallbackOutcome::Satisfied));
@@ -293,7 +303,11 @@ fn happy_path_with_an_assisting_unit() {
 #[test]
 fn callback_by_the_lead_units_leader() {
     let mut sim = reach(CaseState::AwaitingCallback);
-    sim.ok(&unit_leader(EAST), Command::Callback { outcome: CallbackOutcome::BasicallySatisfied, solved: Some(Solved::PartlySolved), comment: None }, None);
+    sim.ok(
+        &unit_leader(EAST),
+        Command::Callback { outcome: CallbackOutcome::BasicallySatisfied, solved: Some(Solved::PartlySolved), comment: None },
+        None,
+    );
     assert_eq!(sim.state(), CaseState::Closed);
     assert_eq!(sim.case.rating, Some(CallbackOutcome::BasicallySatisfied));
     assert_eq!(sim.case.solved, Some(Solved::PartlySolved));
@@ -313,7 +327,12 @@ fn answer_on_the_spot_then_callback_closes() {
     assert_eq!(sim.case.solved, Some(Solved::Solved));
 
     // No unit leads it, so no unit leader can call back.
-    sim.refused(&unit_leader(EAST), Command::Callback { outcome: CallbackOutcome::Satisfied, solved: None, comment: None }, None, ErrorCode::UnitForbidden);
+    sim.refused(
+        &unit_leader(EAST),
+        Command::Callback { outcome: CallbackOutcome::Satisfied, solved: None, comment: None },
+        None,
+        ErrorCode::UnitForbidden,
+    );
     // It cannot be closed before the citizen is called back.
     sim.refused(&supervisor(), Command::Close, Some("办结"), ErrorCode::RuleViolation);
     sim.ok(&operator(), Command::Callback { outcome: CallbackOutcome::Satisfied, solved: None, comment: None }, None);
@@ -333,13 +352,27 @@ fn answer_on_the_spot_only_when_received() {
 #[test]
 fn dispatch_directly_from_received_and_targets_must_handle_cases() {
     let mut sim = Sim::new();
-    for bad in [dispatch_to(CENTRE, &[]), dispatch_to(CITY, &[]), dispatch_to(EAST, &[CENTRE]), dispatch_to(EAST, &[EAST]), dispatch_to(EAST, &[ECOLOGY, ECOLOGY])] {
+    for bad in [
+        dispatch_to(CENTRE, &[]),
+        dispatch_to(CITY, &[]),
+        dispatch_to(EAST, &[CENTRE]),
+        dispatch_to(EAST, &[EAST]),
+        dispatch_to(EAST, &[ECOLOGY, ECOLOGY]),
+    ] {
         let e = sim.refused(&dispatcher(), bad, None, ErrorCode::RuleViolation);
         assert_explained(&e, CaseState::Received, Action::Dispatch);
     }
     let too_many = Command::Dispatch {
         lead: unit(EAST),
-        assisting: (100..111).map(|id| minsheng_domain::org::UnitRef { id, name: format!("单位{id}"), kind: UnitKind::Department, parent_id: Some(CITY), path: format!("/1/{id}/") }).collect(),
+        assisting: (100..111)
+            .map(|id| minsheng_domain::org::UnitRef {
+                id,
+                name: format!("单位{id}"),
+                kind: UnitKind::Department,
+                parent_id: Some(CITY),
+                path: format!("/1/{id}/"),
+            })
+            .collect(),
     };
     sim.refused(&dispatcher(), too_many, None, ErrorCode::RuleViolation);
     sim.ok(&Actor::system(), dispatch_to(HOUSING, &[]), None);
@@ -347,7 +380,6 @@ fn dispatch_directly_from_received_and_targets_must_handle_cases() {
     assert_eq!(sim.case.lead_unit.as_ref().unwrap().id, HOUSING);
     assert!(sim.case.assisting.is_empty());
 }
-
 
 #[test]
 fn return_refused_goes_back_to_the_previous_state() {
@@ -404,11 +436,25 @@ fn return_to_the_pool() {
 fn return_approved_with_reassignment() {
     let mut sim = reach(CaseState::ReturnRequested);
     // Not back to the unit that returned it.
-    let e = sim.refused(&dispatcher(), Command::ReviewReturn { decision: ReturnDecision::Reassign { lead: unit(EAST), assisting: vec![] } }, None, ErrorCode::RuleViolation);
+    let e = sim.refused(
+        &dispatcher(),
+        Command::ReviewReturn { decision: ReturnDecision::Reassign { lead: unit(EAST), assisting: vec![] } },
+        None,
+        ErrorCode::RuleViolation,
+    );
     assert_explained(&e, CaseState::ReturnRequested, Action::ReviewReturn);
     // Nor to a unit that does not handle cases.
-    sim.refused(&dispatcher(), Command::ReviewReturn { decision: ReturnDecision::Reassign { lead: unit(CENTRE), assisting: vec![] } }, None, ErrorCode::RuleViolation);
-    sim.ok(&dispatcher(), Command::ReviewReturn { decision: ReturnDecision::Reassign { lead: unit(WEST), assisting: vec![unit(HOUSING)] } }, None);
+    sim.refused(
+        &dispatcher(),
+        Command::ReviewReturn { decision: ReturnDecision::Reassign { lead: unit(CENTRE), assisting: vec![] } },
+        None,
+        ErrorCode::RuleViolation,
+    );
+    sim.ok(
+        &dispatcher(),
+        Command::ReviewReturn { decision: ReturnDecision::Reassign { lead: unit(WEST), assisting: vec![unit(HOUSING)] } },
+        None,
+    );
     assert_eq!(sim.state(), CaseState::Dispatched);
     assert_eq!(sim.case.lead_unit.as_ref().unwrap().id, WEST);
     assert_eq!(sim.case.handling_unit.as_ref().unwrap().id, WEST);
@@ -485,6 +531,7 @@ fn pass_down_only_to_a_direct_child_and_only_once() {
     assert_explained(&e, CaseState::Handling, Action::PassDown);
 
     sim.ok(&handler(EAST_STREET), Command::Contact { method: ContactMethod::Visit }, Some("上门"));
+    sim.ok(&handler(ECOLOGY), Command::AssistReply, Some("协办意见"));
     sim.ok(&handler(EAST_STREET), Command::Reply { text: note(REPLY_TEXT), solved: Solved::Solved }, None);
     assert_eq!(sim.case.reply.as_ref().unwrap().unit_id, Some(EAST_STREET));
     assert_eq!(sim.state(), CaseState::Replied);
@@ -510,7 +557,13 @@ fn reply_sent_back() {
 fn unsatisfied_redo_twice_then_final_reply() {
     let mut sim = reach(CaseState::AwaitingCallback);
     for round in 1..=2u32 {
-        sim.ok(&supervisor(), Command::Callback { outcome: CallbackOutcome::Unsatisfied, solved: Some(Solved::Unsolved), comment: Some(note("仍然积水")) }, None);
+        sim.ok(
+            &supervisor(),
+            Command::Callback {
+                outcome: CallbackOutcome::Unsatisfied, solved: Some(Solved::Unsolved), comment: Some(note("仍然积水"))
+            },
+            None,
+        );
         assert_eq!(sim.state(), CaseState::Unsatisfied);
         assert_eq!(sim.case.rating, Some(CallbackOutcome::Unsatisfied));
         assert_eq!(sim.case.solved, Some(Solved::Unsolved));
@@ -574,7 +627,10 @@ fn unreachable_three_times_closes_as_unreachable() {
         assert!(sim.case.rating.is_none());
     }
     let kinds = sim.callback(CallbackOutcome::Unreachable);
-    assert!(matches!(kinds.last(), Some(EventKind::Closed { final_reply: false, outcome: Some(CallbackOutcome::Unreachable) })), "{kinds:?}");
+    assert!(
+        matches!(kinds.last(), Some(EventKind::Closed { final_reply: false, outcome: Some(CallbackOutcome::Unreachable) })),
+        "{kinds:?}"
+    );
     assert_eq!(sim.state(), CaseState::Closed);
     assert_eq!(sim.case.rating, Some(CallbackOutcome::Unreachable));
     assert_eq!(sim.case.callback_attempts, 3);
@@ -678,7 +734,7 @@ fn reply_refused_while_an_extension_is_pending() {
     sim.request_extension(2);
     let e = sim.refused(&handler(EAST), Command::Reply { text: note(REPLY_TEXT), solved: Solved::Solved }, None, ErrorCode::RuleViolation);
     assert_explained(&e, CaseState::Handling, Action::Reply);
-    sim.ok(&dispatcher(), Command::ReviewExtension { approve: false, days: None }, None);
+    sim.ok(&dispatcher(), Command::ReviewExtension { approve: false, days: None }, Some("理由不充分"));
     sim.reply();
     assert_eq!(sim.state(), CaseState::Replied);
 }
@@ -705,7 +761,9 @@ fn suspend_and_resume_return_to_the_exact_state() {
         sim.assert_replays();
     }
     // Only from dispatched or handling.
-    for state in [CaseState::Received, CaseState::AwaitingDispatch, CaseState::Replied, CaseState::AwaitingCallback, CaseState::ReturnRequested] {
+    for state in
+        [CaseState::Received, CaseState::AwaitingDispatch, CaseState::Replied, CaseState::AwaitingCallback, CaseState::ReturnRequested]
+    {
         reach(state).refused(&supervisor(), Command::Suspend, Some("挂起"), ErrorCode::InvalidState);
     }
 }
@@ -861,7 +919,21 @@ fn notes_required_where_the_rule_says() {
     use Action as A;
     assert_eq!(
         required,
-        vec![A::Return, A::Reassign, A::Contact, A::Handle, A::AssistReply, A::Redo, A::Close, A::RequestExtension, A::Suspend, A::Supervise, A::Escalate, A::Void, A::AddInfo]
+        vec![
+            A::Return,
+            A::Reassign,
+            A::Contact,
+            A::Handle,
+            A::AssistReply,
+            A::Redo,
+            A::Close,
+            A::RequestExtension,
+            A::Suspend,
+            A::Supervise,
+            A::Escalate,
+            A::Void,
+            A::AddInfo
+        ]
     );
 }
 
@@ -879,7 +951,8 @@ fn a_closed_case_accepts_only_archive_and_redo() {
                 assert_eq!(ok, expected, "{action:?} by {role:?} in {unit_id:?} on a closed case");
             }
         }
-        let listed = Role::ALL.into_iter().any(|r| lifecycle::available_actions(&sim.case, &actor(r, Some(EAST)), &sim.rules).contains(&action));
+        let listed =
+            Role::ALL.into_iter().any(|r| lifecycle::available_actions(&sim.case, &actor(r, Some(EAST)), &sim.rules).contains(&action));
         assert_eq!(listed, matches!(action, Action::Archive | Action::Redo), "{action:?} listed on a closed case");
     }
     // Archived: nothing at all.
@@ -929,7 +1002,6 @@ fn forward_by_operator_dispatcher_or_system_only_when_received() {
 /// day) with reasons, or it stays the owner". `decide` ignores `now` and `Rules` has no window, so
 /// a return 30 days after dispatch is accepted.
 #[test]
-#[ignore = "BUG: the return window (首办负责, 1 working day by default) is not enforced; a return 30 days after dispatch is accepted"]
 fn a_return_after_the_return_window_is_refused() {
     let sim = reach(CaseState::Handling);
     let n = note("不属于本单位");
@@ -941,7 +1013,6 @@ fn a_return_after_the_return_window_is_refused() {
 /// A pending extension request belongs to the unit that asked; after a reassignment the new lead
 /// inherits it and cannot reply until a dispatcher reviews the old unit's request.
 #[test]
-#[ignore = "BUG: a pending extension survives reassignment (and return to pool) and blocks the new lead's reply"]
 fn reassignment_drops_the_old_units_pending_extension() {
     let mut sim = reach(CaseState::Handling);
     sim.request_extension(3);
@@ -951,10 +1022,22 @@ fn reassignment_drops_the_old_units_pending_extension() {
     sim.ok(&handler(HOUSING), Command::Reply { text: note(REPLY_TEXT), solved: Solved::Solved }, None);
 }
 
+#[test]
+fn return_to_pool_drops_the_old_units_pending_extension() {
+    let mut sim = reach(CaseState::Handling);
+    sim.request_extension(3);
+    sim.return_order(ReturnReason::NotOurs);
+    sim.ok(&dispatcher(), Command::ReviewReturn { decision: ReturnDecision::ToPool }, None);
+    assert_eq!(sim.state(), CaseState::AwaitingDispatch);
+    assert!(sim.case.pending_extension.is_none(), "awaiting dispatch with a pending extension: {:?}", sim.case.pending_extension);
+    sim.ok(&dispatcher(), dispatch_to(WEST, &[]), None);
+    sim.ok(&handler(WEST), Command::Sign, None);
+    sim.ok(&handler(WEST), Command::Reply { text: note(REPLY_TEXT), solved: Solved::Solved }, None);
+}
+
 /// check_permitted's doc says it is shared "so menus never offer what would be refused", but
 /// available_actions offers `reply` while an extension is pending, and decide always refuses it.
 #[test]
-#[ignore = "BUG: available_actions offers reply while an extension is pending; decide always refuses it (RuleViolation)"]
 fn menu_does_not_offer_reply_while_an_extension_is_pending() {
     let mut sim = reach(CaseState::Handling);
     sim.request_extension(2);
@@ -962,7 +1045,6 @@ fn menu_does_not_offer_reply_while_an_extension_is_pending() {
 }
 
 #[test]
-#[ignore = "BUG: available_actions offers pass_down to the unit that received the order by pass-down; decide always refuses it"]
 fn menu_does_not_offer_a_second_pass_down() {
     let mut sim = reach(CaseState::Handling);
     sim.ok(&handler(EAST), Command::PassDown { to: unit(EAST_STREET) }, None);
@@ -971,7 +1053,6 @@ fn menu_does_not_offer_a_second_pass_down() {
 }
 
 #[test]
-#[ignore = "BUG: available_actions offers supervise on a case already under red supervision; decide always refuses it"]
 fn menu_does_not_offer_supervise_above_red() {
     let mut sim = reach(CaseState::Handling);
     sim.ok(&supervisor(), Command::Supervise { level: Supervision::Red }, Some("红牌"));
@@ -981,7 +1062,6 @@ fn menu_does_not_offer_supervise_above_red() {
 /// DOMAIN.md: "assisting units reply to the lead, the lead replies to the centre". The lead can
 /// reply while its assisting unit has not replied yet.
 #[test]
-#[ignore = "BUG? (doubtful rule): the lead may reply to the centre before its assisting units replied to it"]
 fn lead_replies_only_after_assisting_units() {
     let mut sim = reach(CaseState::Handling);
     assert!(!sim.case.assisting[0].replied);
@@ -991,7 +1071,6 @@ fn lead_replies_only_after_assisting_units() {
 /// DOMAIN.md: the operator "answers consultations on the spot"; the lifecycle draws 即时办结 for
 /// consultations. A report of wrongdoing (举报) can be "answered on the spot" and never reaches a unit.
 #[test]
-#[ignore = "BUG? (doubtful rule): answer_on_spot is accepted for any case type, e.g. a 举报 report"]
 fn only_consultations_are_answered_on_the_spot() {
     let mut sim = Sim::with_intake(1, intake_of(CaseType::Report, false));
     sim.refused(&operator(), Command::AnswerOnSpot { answer: note("已记录") }, None, ErrorCode::RuleViolation);
@@ -1000,7 +1079,6 @@ fn only_consultations_are_answered_on_the_spot() {
 /// DOMAIN.md: "an unsatisfied rating sends the case back (不满意回退); after 2 redos it is escalated
 /// or closed with a final reply". Close is accepted from Unsatisfied with no redo at all.
 #[test]
-#[ignore = "BUG? (doubtful rule): an unsatisfied case can be closed with a final reply before any redo"]
 fn final_reply_only_after_the_redos() {
     let mut sim = reach(CaseState::Unsatisfied);
     assert_eq!(sim.case.redo_count, 0);

@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)] // every test binary uses a different part of the fixture
 
-use minsheng_domain::case::{CallbackOutcome, Case, CaseLink, CaseState, CaseType, Channel, Citizen, ContactMethod, Intake, LeaderRef, Place, ReturnReason, Solved, Supervision, VoidReason};
+use minsheng_domain::case::{
+    CallbackOutcome, Case, CaseLink, CaseState, CaseType, Channel, Citizen, ContactMethod, Intake, LeaderRef, Place, ReturnReason, Solved,
+    Supervision, VoidReason,
+};
 use minsheng_domain::event::{ActorStamp, Event, EventKind};
 use minsheng_domain::lifecycle::{self, Action, Command, ReturnDecision, Rules};
 use minsheng_domain::org::{Actor, Role, UnitId, UnitKind, UnitRef};
@@ -199,7 +202,12 @@ pub fn intake_of(case_type: CaseType, confidential: bool) -> Intake {
             confidential,
             anonymous: false,
         },
-        place: Place { address: Some(Address::parse("城东区椰林路12号").unwrap()), division_unit_id: Some(EAST_COMMUNITY), latitude: Some(20.03), longitude: Some(110.32) },
+        place: Place {
+            address: Some(Address::parse("城东区椰林路12号").unwrap()),
+            division_unit_id: Some(EAST_COMMUNITY),
+            latitude: Some(20.03),
+            longitude: Some(110.32),
+        },
         catalogue_item: Some("city.drainage.waterlogging".to_string()),
         tags: vec![],
         external_id: None,
@@ -259,7 +267,13 @@ impl Sim {
     pub fn append(&mut self, actor: &Actor, kinds: Vec<EventKind>, note_text: Option<&str>) {
         self.now += MINUTE;
         for kind in kinds {
-            let event = Event { seq: self.events.len() as i64 + 1, at: self.now, actor: ActorStamp::from(actor), kind, note: note_text.map(str::to_string) };
+            let event = Event {
+                seq: self.events.len() as i64 + 1,
+                at: self.now,
+                actor: ActorStamp::from(actor),
+                kind,
+                note: note_text.map(str::to_string),
+            };
             self.case.apply(&event);
             self.events.push(event);
         }
@@ -328,7 +342,12 @@ impl Sim {
         self.ok(&handler(holder), Command::Contact { method: ContactMethod::Phone }, Some("电话联系市民，约定上门"));
     }
 
+    /// The lead replies after its assisting units replied to it (co-handling).
     pub fn reply(&mut self) {
+        let pending: Vec<UnitId> = self.case.assisting.iter().filter(|a| !a.replied).map(|a| a.unit.id).collect();
+        for unit in pending {
+            self.ok(&handler(unit), Command::AssistReply, Some("协办意见：已配合处理"));
+        }
         let holder = self.holder();
         self.ok(&handler(holder), Command::Reply { text: note(REPLY_TEXT), solved: Solved::Solved }, None);
     }
@@ -445,7 +464,7 @@ pub fn valid_command(action: Action, case: &Case) -> (Command, Option<&'static s
         Action::Dispatch => dispatch_to(EAST, &[ECOLOGY]),
         Action::Sign => Command::Sign,
         Action::Return => Command::Return { reason: ReturnReason::NotOurs },
-        Action::ReviewReturn => Command::ReviewReturn { decision: ReturnDecision::Refuse },
+        Action::ReviewReturn => Command::ReviewReturn { decision: ReturnDecision::ToPool },
         Action::Reassign => {
             let lead = if case.lead_unit.as_ref().is_some_and(|l| l.id == HOUSING) { WEST } else { HOUSING };
             reassign_to(lead, &[])
@@ -465,7 +484,9 @@ pub fn valid_command(action: Action, case: &Case) -> (Command, Option<&'static s
         Action::Suspend => Command::Suspend,
         Action::Resume => Command::Resume,
         Action::Urge => Command::Urge,
-        Action::Supervise => Command::Supervise { level: if case.supervision == Supervision::None { Supervision::Yellow } else { Supervision::Red } },
+        Action::Supervise => {
+            Command::Supervise { level: if case.supervision == Supervision::None { Supervision::Yellow } else { Supervision::Red } }
+        }
         Action::Escalate => Command::Escalate { leader: leader_ref(case.escalated_to.as_ref().map_or(1, |l| l.user_id + 1)) },
         Action::Merge => Command::Merge { into: link(case.id + 1000) },
         Action::Void => Command::Void { reason: VoidReason::Spam },
@@ -478,12 +499,20 @@ pub fn valid_command(action: Action, case: &Case) -> (Command, Option<&'static s
 
 /// Brings a case that is in an allowed state of `action` to the point where the action's
 /// data-dependent preconditions hold: a pending extension to review, a callback attempt before
-/// closing from awaiting callback.
+/// closing from awaiting callback, the assisting units' replies before the lead's.
 pub fn prepare(sim: &mut Sim, action: Action) {
     match (action, sim.state()) {
         (Action::ReviewExtension, CaseState::Handling) if sim.case.pending_extension.is_none() => sim.request_extension(2),
         (Action::Close, CaseState::AwaitingCallback) if sim.case.callback_attempts == 0 => {
             sim.callback(CallbackOutcome::Unreachable);
+        }
+        // A final reply comes after the redos; with none allowed, it may come at once.
+        (Action::Close, CaseState::Unsatisfied) if sim.case.redo_count < sim.rules.max_redos => sim.rules.max_redos = sim.case.redo_count,
+        (Action::Reply, CaseState::Handling) => {
+            let pending: Vec<UnitId> = sim.case.assisting.iter().filter(|a| !a.replied).map(|a| a.unit.id).collect();
+            for unit in pending {
+                sim.ok(&handler(unit), Command::AssistReply, Some("协办意见：已配合处理"));
+            }
         }
         _ => {}
     }

@@ -1,0 +1,173 @@
+//! The command-line tool as an administrator uses it: the real binary, a real database file or
+//! PostgreSQL database, real output.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_minsheng");
+
+fn run(db: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN).arg("--database").arg(db).args(args).env_remove("MINSHENG_DATABASE_URL").env("MINSHENG_PASSWORD", "password123").output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+fn sqlite_url() -> String {
+    format!("sqlite://{}", minsheng_testkit::fresh_sqlite_path())
+}
+
+#[test]
+fn help_reads_well() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["serve", "migrate", "demo", "user", "apikey", "import", "--database", "sqlite://"] {
+        assert!(text.contains(word), "--help lacks {word}: {text}");
+    }
+    let out = Command::new(BIN).args(["import", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--unit"));
+    let out = Command::new(BIN).arg("frobnicate").output().unwrap();
+    assert!(!out.status.success());
+}
+
+fn admin_story(db: &str) {
+    let (ok, out, err) = run(db, &["migrate"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("migrated"));
+    let (ok, out, err) = run(db, &["demo"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("community: 467") && out.contains("street: 46") && out.contains("district: 4"), "{out}");
+    let (ok, out, _) = run(db, &["demo"]);
+    assert!(ok && out.contains(" 0 个用户新建"), "the demo is idempotent: {out}");
+
+    let (ok, _, err) = run(db, &["user", "add", "zhangsan", "--name", "张三", "--role", "operator", "--unit", "HK-12345"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(db, &["user", "add", "zhangsan", "--name", "张三", "--role", "operator", "--unit", "HK-12345"]);
+    assert!(!ok && err.contains("already exists") || err.contains("已存在"), "{err}");
+    let (ok, _, err) = run(db, &["user", "add", "lisi", "--name", "李四", "--role", "wizard"]);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    let (ok, _, err) = run(db, &["user", "add", "wangwu", "--name", "王五", "--role", "unit_handler"]);
+    assert!(!ok && err.contains("unit"), "a unit role needs a unit: {err}");
+    let (ok, _, err) = run(db, &["user", "passwd", "zhangsan", "--password", "another-secret"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(db, &["user", "passwd", "zhangsan", "--password", "short"]);
+    assert!(!ok, "weak passwords are refused: {err}");
+    let (ok, out, _) = run(db, &["user", "list"]);
+    assert!(ok && out.contains("zhangsan") && out.contains("话务员") && out.contains("operator"), "{out}");
+
+    let (ok, key, err) = run(db, &["apikey", "create", "open311-app"]);
+    assert!(ok, "{err}");
+    assert!(key.trim().starts_with("msk_"), "{key}");
+    assert!(err.contains("shown only this once"));
+    let (ok, out, _) = run(db, &["apikey", "list"]);
+    assert!(ok && out.contains("open311-app") && out.contains("live"), "{out}");
+    assert!(!out.contains(key.trim()), "the secret is never listed again");
+    let id = out.split_whitespace().next().unwrap().to_string();
+    let (ok, _, _) = run(db, &["apikey", "revoke", &id]);
+    assert!(ok);
+    let (ok, out, _) = run(db, &["apikey", "list"]);
+    assert!(ok && out.contains("revoked"), "{out}");
+    let (ok, _, _) = run(db, &["apikey", "revoke", &id]);
+    assert!(!ok, "revoking twice fails");
+}
+
+#[test]
+fn administrators_story_on_sqlite() {
+    admin_story(&sqlite_url());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_story_on_postgres() {
+    let db = minsheng_testkit::fresh_pg_database().await;
+    tokio::task::spawn_blocking(move || admin_story(&db)).await.unwrap();
+}
+
+#[test]
+fn import_of_the_real_closed_cases() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/govmsg/messages_with_replies.csv");
+    let file = if file.exists() { file } else { std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/replies_sample.csv") };
+    let db = sqlite_url();
+    assert!(run(&db, &["demo"]).0);
+    let (ok, out, err) = run(&db, &["import", file.to_str().unwrap(), "--unit", "460106"]);
+    assert!(ok, "{err}");
+    let imported: u64 = out.split("imported: ").nth(1).unwrap().split(';').next().unwrap().trim().parse().unwrap();
+    assert!(imported >= 20, "{out}");
+    let (ok, _, err) = run(&db, &["import", "/no/such/file.csv"]);
+    assert!(!ok && err.contains("cannot open"), "{err}");
+    let (ok, _, err) = run(&db, &["import", file.to_str().unwrap(), "--unit", "NOPE"]);
+    assert!(!ok && err.contains("NOPE"), "{err}");
+}
+
+#[test]
+fn bad_database_urls_fail_clearly() {
+    let out = Command::new(BIN).args(["--database", "mysql://x", "migrate"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite://"), "the error says what is supported");
+    let dir = std::env::temp_dir().join(format!("minsheng-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("bad.toml");
+    std::fs::write(&cfg, "database_url = 12\n").unwrap();
+    let out = Command::new(BIN).args(["--config", cfg.to_str().unwrap(), "migrate"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml"));
+}
+
+/// The quick start's server: prints the address and the demo logins, serves, and on SIGTERM
+/// finishes the request in flight before it exits.
+#[test]
+fn serve_prints_logins_and_shuts_down_gracefully() {
+    let dir = std::env::temp_dir().join(format!("minsheng-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("minsheng.toml");
+    std::fs::write(&cfg, format!("database_url = \"sqlite://{}/m.db\"\nlisten = \"127.0.0.1:0\"\n", dir.display())).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--config", cfg.to_str().unwrap(), "serve", "--demo"])
+        .env_remove("MINSHENG_DATABASE_URL")
+        .env_remove("MINSHENG_LISTEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut address = None;
+    let mut printed = String::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        let Some(Ok(line)) = lines.next() else { break };
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(a) = line.split("http://").nth(1).filter(|_| line.contains("address")) {
+            address = Some(a.trim().to_string());
+        }
+        if line.contains("meilan") {
+            break;
+        }
+    }
+    let address = address.unwrap_or_else(|| panic!("no address printed: {printed}"));
+    for login in ["operator", "dispatcher", "supervisor", "leader", "admin", "longhua", "grid", "minsheng123"] {
+        assert!(printed.contains(login), "{login} missing from {printed}");
+    }
+    assert!(printed.contains(&format!("{}/m.db", dir.display())), "the database is printed");
+    // A request in flight — its body still arriving when SIGTERM comes — still gets its answer.
+    let addr = address.clone();
+    let in_flight = std::thread::spawn(move || {
+        let body = r#"{"login":"operator","password":"minsheng123"}"#;
+        let (head, tail) = body.split_at(10);
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        use std::io::{Read, Write};
+        write!(s, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}", body.len()).unwrap();
+        s.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(600));
+        s.write_all(tail.as_bytes()).unwrap();
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        resp
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let resp = in_flight.join().unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "the in-flight request finished: {resp}");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+    assert!(std::net::TcpStream::connect(&address).is_err(), "no longer listening");
+}

@@ -31,10 +31,10 @@ pub struct Path<T>(pub T);
 
 /// The credentials a request carries, in order of preference.
 pub fn credentials(parts: &Parts) -> Option<String> {
-    if let Some(auth) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(token) = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")) {
-            return Some(token.trim().to_string());
-        }
+    if let Some(auth) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(token) = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer "))
+    {
+        return Some(token.trim().to_string());
     }
     if let Some(key) = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
         return Some(key.trim().to_string());

@@ -37,7 +37,13 @@ async fn postgres() -> Server {
 
 impl Server {
     async fn token(&self, login: &str) -> String {
-        let r = self.http.post(format!("{}/api/auth/login", self.base)).json(&json!({"login": login, "password": "minsheng123"})).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&json!({"login": login, "password": "minsheng123"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "login {login}");
         r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
     }
@@ -112,7 +118,13 @@ on_both_engines!(
 );
 
 async fn whole_lifecycle_over_http(s: Server) {
-    let (op, di, lh, cg, sup) = (s.token("operator").await, s.token("dispatcher").await, s.token("longhua").await, s.token("cgj").await, s.token("supervisor").await);
+    let (op, di, lh, cg, sup) = (
+        s.token("operator").await,
+        s.token("dispatcher").await,
+        s.token("longhua").await,
+        s.token("cgj").await,
+        s.token("supervisor").await,
+    );
     let created = s.create(&op, complaint("玉沙路路灯不亮", "13800138000")).await;
     let number = created["case"]["number"].as_str().unwrap().to_string();
     assert!(number.starts_with("HK") && number.len() == 16, "{number}");
@@ -140,7 +152,19 @@ async fn whole_lifecycle_over_http(s: Server) {
     let kinds: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["received", "forwarded", "dispatched", "signed", "contacted", "assist_replied", "replied", "reply_passed", "callback_recorded", "closed", "archived"]
+        [
+            "received",
+            "forwarded",
+            "dispatched",
+            "signed",
+            "contacted",
+            "assist_replied",
+            "replied",
+            "reply_passed",
+            "callback_recorded",
+            "closed",
+            "archived"
+        ]
     );
     // Every step records who, in which role and unit, when and why.
     let contacted = &v["timeline"][4];
@@ -156,7 +180,13 @@ async fn whole_lifecycle_over_http(s: Server) {
 
 async fn units_see_only_their_subtree_and_masked_phones(s: Server) {
     let (op, di) = (s.token("operator").await, s.token("dispatcher").await);
-    let (lh, lh_leader, ml, jm, sup) = (s.token("longhua").await, s.token("longhua_leader").await, s.token("meilan").await, s.token("jinmao").await, s.token("supervisor").await);
+    let (lh, lh_leader, ml, jm, sup) = (
+        s.token("longhua").await,
+        s.token("longhua_leader").await,
+        s.token("meilan").await,
+        s.token("jinmao").await,
+        s.token("supervisor").await,
+    );
     let open = s.create(&op, complaint("噪音扰民", "13912345678")).await;
     let n1 = open["case"]["number"].as_str().unwrap().to_string();
     let mut secret = complaint("举报违建", "13700001111");
@@ -254,7 +284,8 @@ async fn bad_input_is_refused_and_stores_nothing(s: Server) {
         v
     };
     expect(raw("{\"channel\": \"phone\",".into()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
-    expect(raw(format!("{{\"title\": \"{}\"}}", "长".repeat(200_000))).await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    expect(raw(format!("{{\"title\": \"{}\"}}", "长".repeat(200_000))).await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+        .await;
     let mut wrong_type = complaint("类型错误", "13800138000");
     wrong_type["title"] = json!(123);
     expect(raw(wrong_type.to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
@@ -287,7 +318,9 @@ async fn bad_input_is_refused_and_stores_nothing(s: Server) {
     // A bad action body.
     let n = s.create(&op, complaint("动作参数", "13800138000")).await["case"]["number"].as_str().unwrap().to_string();
     let di = s.token("dispatcher").await;
-    for body in [json!({"lead_unit_id": 1}), json!({"version": "2", "lead_unit_id": 1}), json!({"version": 2, "lead_unit_id": "x"}), json!([1, 2])] {
+    for body in
+        [json!({"lead_unit_id": 1}), json!({"version": "2", "lead_unit_id": 1}), json!({"version": 2, "lead_unit_id": "x"}), json!([1, 2])]
+    {
         let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), body.clone()).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {v}");
     }
@@ -298,7 +331,10 @@ async fn concurrent_actions_one_wins(s: Server) {
     let n = s.create(&op, complaint("并发派单", "13800138000")).await["case"]["number"].as_str().unwrap().to_string();
     let (a, b) = (s.unit("460106").await, s.unit("460108").await);
     let path = format!("/api/cases/{n}/actions/dispatch");
-    let (r1, r2) = tokio::join!(s.post(&di, &path, json!({"version": 2, "lead_unit_id": a})), s.post(&di, &path, json!({"version": 2, "lead_unit_id": b})));
+    let (r1, r2) = tokio::join!(
+        s.post(&di, &path, json!({"version": 2, "lead_unit_id": a})),
+        s.post(&di, &path, json!({"version": 2, "lead_unit_id": b}))
+    );
     let mut statuses = [r1.0, r2.0];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{r1:?} {r2:?}");
@@ -313,13 +349,30 @@ async fn sessions_cookies_and_api_keys(s: Server) {
     // No credentials, bad credentials.
     let (st, v) = s.get("", "/api/me").await;
     assert_eq!((st, v["error"]["code"].clone()), (StatusCode::UNAUTHORIZED, json!("unauthenticated")));
-    let r = s.http.post(format!("{}/api/auth/login", s.base)).json(&json!({"login": "operator", "password": "wrong-password"})).send().await.unwrap();
+    let r = s
+        .http
+        .post(format!("{}/api/auth/login", s.base))
+        .json(&json!({"login": "operator", "password": "wrong-password"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = s.http.post(format!("{}/api/auth/login", s.base)).json(&json!({"login": "nobody", "password": "minsheng123"})).send().await.unwrap();
+    let r = s
+        .http
+        .post(format!("{}/api/auth/login", s.base))
+        .json(&json!({"login": "nobody", "password": "minsheng123"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // A browser: the cookie carries the session.
     let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let r = browser.post(format!("{}/api/auth/login", s.base)).json(&json!({"login": "supervisor", "password": "minsheng123"})).send().await.unwrap();
+    let r = browser
+        .post(format!("{}/api/auth/login", s.base))
+        .json(&json!({"login": "supervisor", "password": "minsheng123"}))
+        .send()
+        .await
+        .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     let me: Value = browser.get(format!("{}/api/me", s.base)).send().await.unwrap().json().await.unwrap();
@@ -335,7 +388,14 @@ async fn sessions_cookies_and_api_keys(s: Server) {
     let (st, created) = s.post(&admin, "/api/apikeys", json!({"name": "open311", "role": "operator", "unit_id": centre})).await;
     assert_eq!(st, StatusCode::CREATED, "{created}");
     let key = created["key"].as_str().unwrap().to_string();
-    let r = s.http.post(format!("{}/api/cases", s.base)).header("x-api-key", &key).json(&complaint("接口受理", "13800138000")).send().await.unwrap();
+    let r = s
+        .http
+        .post(format!("{}/api/cases", s.base))
+        .header("x-api-key", &key)
+        .json(&complaint("接口受理", "13800138000"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let (_, list) = s.get(&admin, "/api/apikeys").await;
     assert!(!list.to_string().contains(key.rsplit('_').next().unwrap()), "the secret is never listed");
@@ -349,12 +409,26 @@ async fn sessions_cookies_and_api_keys(s: Server) {
     // Administrators manage users; others may not.
     let (st, _) = s.post(&op, "/api/users", json!({"login": "x1", "name": "新人", "role": "operator", "password": "password123"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let (st, v) = s.post(&admin, "/api/users", json!({"login": "newop", "name": "新话务员", "role": "operator", "unit_id": centre, "password": "password123"})).await;
+    let (st, v) = s
+        .post(
+            &admin,
+            "/api/users",
+            json!({"login": "newop", "name": "新话务员", "role": "operator", "unit_id": centre, "password": "password123"}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     assert!(v.get("password_hash").is_none(), "hashes never leave the server");
-    let (st, _) = s.post(&admin, "/api/users", json!({"login": "newop", "name": "重复", "role": "operator", "unit_id": centre, "password": "password123"})).await;
+    let (st, _) = s
+        .post(
+            &admin,
+            "/api/users",
+            json!({"login": "newop", "name": "重复", "role": "operator", "unit_id": centre, "password": "password123"}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CONFLICT);
-    let (st, _) = s.post(&admin, "/api/users", json!({"login": "weak", "name": "弱密码", "role": "operator", "unit_id": centre, "password": "123"})).await;
+    let (st, _) = s
+        .post(&admin, "/api/users", json!({"login": "weak", "name": "弱密码", "role": "operator", "unit_id": centre, "password": "123"}))
+        .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
 
@@ -416,7 +490,13 @@ async fn citizen_tracks_adds_information_and_withdraws(s: Server) {
     for hidden in ["李明辉", "陈晓燕", "林志强", "内部", "办理过程"] {
         assert!(!text.contains(hidden), "the public view leaks {hidden}: {text}");
     }
-    let add = s.http.post(format!("{}/api/track/{n}/actions/add_info", s.base)).json(&json!({"phone4": "6666", "note": "垃圾已经堆到路边了"})).send().await.unwrap();
+    let add = s
+        .http
+        .post(format!("{}/api/track/{n}/actions/add_info", s.base))
+        .json(&json!({"phone4": "6666", "note": "垃圾已经堆到路边了"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(add.status(), StatusCode::OK);
     let v: Value = add.json().await.unwrap();
     assert!(v.to_string().contains("垃圾已经堆到路边了"));
@@ -424,7 +504,13 @@ async fn citizen_tracks_adds_information_and_withdraws(s: Server) {
     assert_eq!(bad.status(), StatusCode::FORBIDDEN);
     let wrong = s.http.post(format!("{}/api/track/{n}/actions/withdraw", s.base)).json(&json!({"phone4": "1111"})).send().await.unwrap();
     assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
-    let w = s.http.post(format!("{}/api/track/{n}/actions/withdraw", s.base)).json(&json!({"phone4": "6666", "note": "已自行解决"})).send().await.unwrap();
+    let w = s
+        .http
+        .post(format!("{}/api/track/{n}/actions/withdraw", s.base))
+        .json(&json!({"phone4": "6666", "note": "已自行解决"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(w.status(), StatusCode::OK);
     let v: Value = w.json().await.unwrap();
     assert_eq!(v["state"], "已撤诉");
@@ -456,7 +542,9 @@ async fn operations_endpoints(s: Server) {
     assert!(metrics.contains("minsheng_http_requests_total"), "{metrics}");
     assert!(metrics.contains("minsheng_case_events_total"));
     let doc: Value = s.http.get(format!("{}/api/openapi.json", s.base)).send().await.unwrap().json().await.unwrap();
-    for path in ["/api/cases", "/api/cases/{key}", "/api/cases/{key}/actions/{action}", "/api/track/{number}", "/api/auth/login", "/api/apikeys"] {
+    for path in
+        ["/api/cases", "/api/cases/{key}", "/api/cases/{key}/actions/{action}", "/api/track/{number}", "/api/auth/login", "/api/apikeys"]
+    {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from OpenAPI");
     }
     let description = doc["info"]["description"].as_str().unwrap();

@@ -225,10 +225,10 @@ impl App {
                 ));
             }
         }
-        if let (Some(lat), Some(lng)) = (intake.place.latitude, intake.place.longitude) {
-            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng) {
-                return Err(DomainError::invalid("place", "坐标超出范围", "coordinates out of range"));
-            }
+        if let (Some(lat), Some(lng)) = (intake.place.latitude, intake.place.longitude)
+            && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lng))
+        {
+            return Err(DomainError::invalid("place", "坐标超出范围", "coordinates out of range"));
         }
         if intake.tags.len() > 20 || intake.tags.iter().any(|t| t.is_empty() || t.chars().count() > 20 || t.chars().any(char::is_control)) {
             return Err(DomainError::invalid("tags", "标签最多 20 个，每个 1 至 20 字", "at most 20 tags of 1 to 20 characters"));
@@ -456,10 +456,10 @@ impl App {
             Some(c) => Some(c.parse::<CaseId>().map_err(|_| DomainError::invalid("cursor", "无效的翻页游标", "invalid cursor"))?),
             None => None,
         };
-        if let Some(text) = &filter.text {
-            if text.chars().count() > 100 || text.chars().any(char::is_control) {
-                return Err(DomainError::invalid("q", "搜索词最多 100 字且不含控制字符", "at most 100 characters, no control characters"));
-            }
+        if let Some(text) = &filter.text
+            && (text.chars().count() > 100 || text.chars().any(char::is_control))
+        {
+            return Err(DomainError::invalid("q", "搜索词最多 100 字且不含控制字符", "at most 100 characters, no control characters"));
         }
         let page = self.store.list_cases(&CaseQuery { scope, filter, before_id, limit: limit.clamp(1, 200) }).await?;
         Ok(CaseList { items: page.cases.iter().map(summary).collect(), next_cursor: page.next_before_id.map(|id| id.to_string()) })

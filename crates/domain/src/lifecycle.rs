@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
-use crate::case::{CallbackOutcome, Case, CaseLink, CaseState, CaseType, ContactMethod, LeaderRef, ReturnReason, Solved, Supervision, VoidReason};
+use crate::case::{
+    CallbackOutcome, Case, CaseLink, CaseState, CaseType, ContactMethod, LeaderRef, ReturnReason, Solved, Supervision, VoidReason,
+};
 use crate::error::{DomainError, DomainResult, ErrorCode};
 use crate::event::EventKind;
 use crate::org::{Actor, Role, UnitKind, UnitRef};
@@ -475,9 +477,10 @@ fn close_allowed(case: &Case, actor: &Actor, rules: &Rules) -> Result<(), (&'sta
         S::AwaitingCallback if case.callback_attempts == 0 && case.intake.citizen.phone.is_some() => {
             Err(("须先回访市民", "the citizen must be called back first"))
         }
-        S::Unsatisfied if case.redo_count < rules.max_redos && !matches!(actor.role, R::Leader | R::System) => {
-            Err(("重办次数未满，应先重办；领导可决定最终答复", "redo first; only a leader may give a final reply before the redos are used"))
-        }
+        S::Unsatisfied if case.redo_count < rules.max_redos && !matches!(actor.role, R::Leader | R::System) => Err((
+            "重办次数未满，应先重办；领导可决定最终答复",
+            "redo first; only a leader may give a final reply before the redos are used",
+        )),
         _ => Ok(()),
     }
 }
@@ -541,7 +544,12 @@ pub fn decide(
     let events = match command {
         Command::AnswerOnSpot { answer } => {
             if case.intake.case_type == CaseType::Report {
-                return Err(rule_violation(case, action, "举报类诉求须派单办理，不能即时办结", "a report of wrongdoing must be dispatched, not answered on the spot"));
+                return Err(rule_violation(
+                    case,
+                    action,
+                    "举报类诉求须派单办理，不能即时办结",
+                    "a report of wrongdoing must be dispatched, not answered on the spot",
+                ));
             }
             vec![K::AnsweredOnSpot { answer: answer.as_str().to_string() }]
         }

@@ -303,7 +303,13 @@ fn check_menus(sim: &Sim, extra: &Actor) -> Result<(), TestCaseError> {
             let permitted = lifecycle::check_permitted(case, a, action).is_ok();
             // The menu never lists what the permission check refuses, and what it leaves out
             // although permitted is exactly what the rules from practice would refuse now.
-            prop_assert!(!menu.contains(&action) || permitted, "{:?} listed for {:?} in {:?} without permission", action, a.role, case.state);
+            prop_assert!(
+                !menu.contains(&action) || permitted,
+                "{:?} listed for {:?} in {:?} without permission",
+                action,
+                a.role,
+                case.state
+            );
             if permitted && !menu.contains(&action) {
                 let (cmd, note) = valid_command(action, case);
                 prop_assert!(sim.decide(a, &cmd, note).is_err(), "{:?} left out for {:?} in {:?} but accepted", action, a.role, case.state);

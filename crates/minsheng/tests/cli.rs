@@ -9,7 +9,14 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_minsheng");
 
 fn run(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN).arg("--database").arg(db).args(args).env_remove("MINSHENG_DATABASE_URL").env("MINSHENG_PASSWORD", "password123").output().unwrap();
+    let out = Command::new(BIN)
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env_remove("MINSHENG_DATABASE_URL")
+        .env("MINSHENG_PASSWORD", "password123")
+        .output()
+        .unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
 }
 

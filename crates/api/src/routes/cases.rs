@@ -65,10 +65,10 @@ fn normal() -> Urgency {
 }
 
 fn short_text(field: &str, value: &Option<String>, max: usize) -> Result<(), ApiError> {
-    if let Some(v) = value {
-        if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
-            return Err(ApiError(DomainError::invalid(field, format!("应为 1 至 {max} 个字符"), format!("must be 1 to {max} characters"))));
-        }
+    if let Some(v) = value
+        && (v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control))
+    {
+        return Err(ApiError(DomainError::invalid(field, format!("应为 1 至 {max} 个字符"), format!("must be 1 to {max} characters"))));
     }
     Ok(())
 }

@@ -39,10 +39,11 @@ struct ReaderPool {
 }
 
 fn db_err(e: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
-        if f.code == rusqlite::ErrorCode::ConstraintViolation && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE {
-            return StoreError::Duplicate(msg.clone().unwrap_or_default());
-        }
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e
+        && f.code == rusqlite::ErrorCode::ConstraintViolation
+        && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    {
+        return StoreError::Duplicate(msg.clone().unwrap_or_default());
     }
     StoreError::Database(e.to_string())
 }
@@ -72,10 +73,10 @@ impl SqliteStore {
         } else {
             path.to_string()
         };
-        if let Some(parent) = Path::new(&path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(format!("cannot create {}: {e}", parent.display())))?;
-            }
+        if let Some(parent) = Path::new(&path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(format!("cannot create {}: {e}", parent.display())))?;
         }
         let writer_conn = open_connection(&path, false)?;
         let (tx, rx) = std::sync::mpsc::channel::<Job>();

@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, PasswordHash};
 use base64::Engine as _;
 use minsheng_domain::org::{Actor, Role, UnitId};
-use minsheng_domain::{DomainError, DomainResult, ErrorCode};
+use minsheng_domain::{DomainError, DomainResult, ErrorCode, Millis};
 use minsheng_store::{ApiKeyRecord, NewApiKey, NewUser, UserRecord};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -73,15 +73,24 @@ impl App {
     }
 
     pub async fn logout(&self, token: &str) -> DomainResult<()> {
-        self.store.delete_session(&sha256_hex(token)).await?;
+        let hash = sha256_hex(token);
+        self.credentials.forget(&hash);
+        self.store.delete_session(&hash).await?;
         Ok(())
     }
 
     /// The actor behind a session token (from the cookie or an `Authorization: Bearer` header).
     pub async fn actor_for_token(&self, token: &str) -> DomainResult<Actor> {
-        let user_id = self.store.session_user(&sha256_hex(token), self.clock.now()).await?.ok_or_else(unauthenticated)?;
+        let hash = sha256_hex(token);
+        let now = self.clock.now();
+        if let Some(actor) = self.credentials.get(&hash, now) {
+            return Ok(actor);
+        }
+        let user_id = self.store.session_user(&hash, now).await?.ok_or_else(unauthenticated)?;
         let user = self.store.get_user(user_id).await?.ok_or_else(unauthenticated)?;
-        self.actor_for_user(&user).await
+        let actor = self.actor_for_user(&user).await?;
+        self.credentials.put(hash, actor.clone(), now);
+        Ok(actor)
     }
 
     pub async fn actor_for_user(&self, user: &UserRecord) -> DomainResult<Actor> {
@@ -94,6 +103,11 @@ impl App {
 
     /// The actor behind an API key `msk_<prefix>_<secret>`.
     pub async fn actor_for_api_key(&self, key: &str) -> DomainResult<Actor> {
+        let cache_key = format!("key:{}", sha256_hex(key));
+        let now = self.clock.now();
+        if let Some(actor) = self.credentials.get(&cache_key, now) {
+            return Ok(actor);
+        }
         let mut parts = key.splitn(3, '_');
         let (Some("msk"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(unauthenticated());
@@ -107,7 +121,9 @@ impl App {
             Some(id) => self.store.get_unit(id).await?.map(|u| u.as_ref()),
             None => None,
         };
-        Ok(Actor { user_id: None, name: format!("接口:{}", record.name), role: record.role, unit })
+        let actor = Actor { user_id: None, name: format!("接口:{}", record.name), role: record.role, unit };
+        self.credentials.put(cache_key, actor.clone(), now);
+        Ok(actor)
     }
 
     pub async fn create_api_key(&self, actor: &Actor, name: &str, role: Role, unit_id: Option<UnitId>) -> DomainResult<CreatedApiKey> {
@@ -146,6 +162,8 @@ impl App {
 
     pub async fn revoke_api_key(&self, actor: &Actor, id: i64) -> DomainResult<()> {
         require_admin(actor)?;
+        // Keys are cached by their secret's hash, which the id does not give: forget them all.
+        self.credentials.clear();
         if self.store.revoke_api_key(id, self.clock.now()).await? {
             Ok(())
         } else {
@@ -206,6 +224,46 @@ impl App {
         let hash = hash_password(password)?;
         self.store.set_password_hash(user.id, &hash).await?;
         Ok(())
+    }
+}
+
+/// Resolved credentials, kept for a few seconds so a busy client does not cost three database
+/// reads per request. The price: a revoked session or key on another node lives on for at most
+/// [`CredentialCache::TTL_MS`]; on this node logout and revocation take effect at once.
+#[derive(Default)]
+pub struct CredentialCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Actor, Millis)>>,
+}
+
+impl CredentialCache {
+    pub const TTL_MS: Millis = 10_000;
+    /// Bounds memory under a flood of distinct tokens; past it the cache starts afresh.
+    const MAX_ENTRIES: usize = 50_000;
+
+    fn get(&self, key: &str, now: Millis) -> Option<Actor> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(key).filter(|(_, until)| *until > now).map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, key: String, actor: Actor, now: Millis) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, (actor, now + Self::TTL_MS));
+        }
+    }
+
+    fn forget(&self, key: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
     }
 }
 

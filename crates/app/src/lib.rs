@@ -45,11 +45,12 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    pub(crate) credentials: Arc<auth::CredentialCache>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        App { store, clock, settings: Arc::new(settings) }
+        App { store, clock, settings: Arc::new(settings), credentials: Arc::new(auth::CredentialCache::default()) }
     }
 
     /// Loads the settings stored in the database (key `settings`), falling back to defaults.

@@ -190,7 +190,7 @@ fn not_found() -> DomainError {
 impl App {
     /// 受理: takes a case in. Operators, dispatchers, grid workers, integrations and citizens
     /// (through the public pages) may; the channel must fit who takes it.
-    pub async fn create_case(&self, actor: &Actor, mut intake: Intake, after: AfterIntake) -> DomainResult<Case> {
+    pub async fn create_case(&self, actor: &Actor, mut intake: Intake, after: AfterIntake) -> DomainResult<CaseDetail> {
         let allowed = [Role::Operator, Role::Dispatcher, Role::GridWorker, Role::System, Role::Citizen];
         if !allowed.contains(&actor.role) {
             return Err(DomainError::new(
@@ -239,9 +239,11 @@ impl App {
             AfterIntake::Forward => vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
         };
         let new = NewCase { number_prefix: self.settings.number_prefix.clone(), intake, at: now, actor: stamp(actor), then };
-        let case = self.store.create_case(new).await?;
+        let case = self.store.create_case(new.clone()).await?;
         metrics_case_event("received");
-        Ok(case)
+        // The history is exactly what the store wrote for `new`: rebuild it instead of reading it.
+        let (_, events) = minsheng_store::build_new_case(case.id, case.number.clone(), &new);
+        Ok(self.detail_of(actor, case, &events))
     }
 
     /// Loads a case the actor may see, by id or number; anything else is "not found".

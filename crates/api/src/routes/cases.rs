@@ -106,8 +106,7 @@ pub async fn create(
         tags: req.tags,
         external_id: req.external_id,
     };
-    let case = state.app.create_case(&actor, intake, req.after).await?;
-    let detail = state.app.case_detail(&actor, &case.id.to_string()).await?;
+    let detail = state.app.create_case(&actor, intake, req.after).await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
 

@@ -48,7 +48,14 @@ pub fn prometheus() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// The API only (tests, headless deployments).
 pub fn router(app: App) -> Router {
+    router_with_web(app, None)
+}
+
+/// The API plus the browser application's built files (`web/dist`), served at `/` so the one
+/// server is all a deployment needs. Without them, `/` is a small page pointing at the API docs.
+pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router {
     let _ = prometheus();
     let state = AppState { app };
     let api = Router::new()
@@ -67,13 +74,20 @@ pub fn router(app: App) -> Router {
         .route("/apikeys/{id}", delete(routes::org::revoke_api_key))
         .route("/meta", get(routes::meta::meta))
         .fallback(not_found);
-    Router::new()
+    let base = Router::new()
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::build()))
         .nest("/api", api)
-        .route("/", get(home))
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text))
-        .fallback(not_found)
+        .route("/metrics", get(metrics_text));
+    let web = web_dir.filter(|d| d.join("index.html").is_file());
+    let base = match web {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            base.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)))
+        }
+        None => base.route("/", get(home)).fallback(not_found),
+    };
+    base
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(track_metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

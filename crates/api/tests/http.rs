@@ -559,3 +559,31 @@ async fn operations_endpoints(s: Server) {
     let (_, meta) = s.get(&op, "/api/meta").await;
     assert_eq!(meta["actions"].as_array().unwrap().len(), 28);
 }
+
+/// The browser application's files are served at `/`; the API keeps its JSON 404s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_web_application_beside_the_api() {
+    let dir = std::env::temp_dir().join(format!("minsheng-web-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>民生</title><div id=app></div>").unwrap();
+    std::fs::write(dir.join("assets/app.js"), "console.log('ok')").unwrap();
+    let store = minsheng_store::open(&format!("sqlite://{}", minsheng_testkit::fresh_sqlite_path())).await.unwrap();
+    store.migrate().await.unwrap();
+    let app = App::new(store, Arc::new(SystemClock), Settings::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = minsheng_api::router_with_web(app, Some(dir.clone()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let get = |p: &str| reqwest::get(format!("{base}{p}"));
+    let index = get("/").await.unwrap();
+    assert_eq!(index.status(), StatusCode::OK);
+    assert!(index.text().await.unwrap().contains("民生"));
+    let js = get("/assets/app.js").await.unwrap();
+    assert_eq!(js.status(), StatusCode::OK);
+    assert!(js.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(get("/some/client/route").await.unwrap().text().await.unwrap().contains("id=app"), "client routes fall back to index.html");
+    let api = get("/api/nothing").await.unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(api.json::<Value>().await.unwrap()["error"]["code"], "not_found");
+    assert_eq!(get("/healthz").await.unwrap().status(), StatusCode::OK);
+}

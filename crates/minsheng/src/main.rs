@@ -43,6 +43,9 @@ enum Command {
         /// Load the demo city (海口市) if the database has no units yet.
         #[arg(long)]
         demo: bool,
+        /// The built browser application to serve at / (default ./web/dist; also MINSHENG_WEB).
+        #[arg(long, value_name = "DIR")]
+        web: Option<PathBuf>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -150,7 +153,10 @@ async fn main() {
     }
     let app = App::new(store.clone(), Arc::new(SystemClock), settings);
     let result = match cli.command {
-        Command::Serve { demo, .. } => serve(app, &cfg, demo).await,
+        Command::Serve { demo, web, .. } => {
+            let web = web.or_else(|| std::env::var_os("MINSHENG_WEB").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("web/dist"));
+            serve(app, &cfg, demo, web).await
+        }
         Command::Migrate => {
             println!("数据库已是最新 / database migrated: {}", cfg.database_url);
             Ok(())
@@ -184,7 +190,7 @@ fn print_demo(s: &minsheng_app::demo::DemoSummary) {
     }
 }
 
-async fn serve(app: App, cfg: &config::Config, demo: bool) -> Result<(), String> {
+async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Result<(), String> {
     let demo_summary = if demo && app.store.list_units().await.map_err(|e| e.to_string())?.is_empty() {
         Some(load_demo(&app).await?)
     } else if demo {
@@ -208,7 +214,11 @@ async fn serve(app: App, cfg: &config::Config, demo: bool) -> Result<(), String>
     }
     println!();
     tracing::info!(%addr, engine = ?app.store.engine(), "listening");
-    let router = minsheng_api::router(app);
+    let has_web = web.join("index.html").is_file();
+    if !has_web {
+        tracing::warn!(dir = %web.display(), "no built web application there; serving the API only (build it with: cd web && npm ci && npm run build)");
+    }
+    let router = minsheng_api::router_with_web(app, Some(web));
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
     tracing::info!("stopped: in-flight requests finished");
     Ok(())

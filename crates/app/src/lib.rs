@@ -16,6 +16,7 @@ use minsheng_store::Store;
 use serde::{Deserialize, Serialize};
 
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod demo;
 pub mod import;

@@ -243,7 +243,7 @@ impl App {
         metrics_case_event("received");
         // The history is exactly what the store wrote for `new`: rebuild it instead of reading it.
         let (_, events) = minsheng_store::build_new_case(case.id, case.number.clone(), &new);
-        Ok(self.detail_of(actor, case, &events))
+        Ok(self.view_of(actor, case, &events))
     }
 
     /// Loads a case the actor may see, by id or number; anything else is "not found".
@@ -264,12 +264,19 @@ impl App {
         Ok(self.detail_of(actor, case, &events))
     }
 
+    /// A case as shown to someone who opened it: viewing a full phone number is logged.
     fn detail_of(&self, actor: &Actor, case: Case, events: &[Event]) -> CaseDetail {
-        let citizen = access::citizen_view(actor, &case);
-        if !citizen.identity_hidden && !citizen.phone_masked && citizen.phone.is_some() {
+        let detail = self.view_of(actor, case, events);
+        if !detail.citizen.identity_hidden && !detail.citizen.phone_masked && detail.citizen.phone.is_some() {
             // 个人信息查看留痕: who saw a full phone number, and when.
-            tracing::info!(target: "audit", user = ?actor.user_id, role = actor.role.as_str(), case = case.number.as_str(), "personal data viewed");
+            tracing::info!(target: "audit", user = ?actor.user_id, role = actor.role.as_str(), case = %detail.case["number"], "personal data viewed");
         }
+        detail
+    }
+
+    /// A case as this actor may see it (the intake response: the operator typed the number in).
+    fn view_of(&self, actor: &Actor, case: Case, events: &[Event]) -> CaseDetail {
+        let citizen = access::citizen_view(actor, &case);
         let actions = lifecycle::available_actions(&case, actor, &self.settings.rules);
         let mut case_json = serde_json::to_value(&case).unwrap_or(serde_json::Value::Null);
         if let Some(intake) = case_json.get_mut("intake").and_then(|v| v.as_object_mut()) {

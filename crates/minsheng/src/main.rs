@@ -58,6 +58,25 @@ enum Command {
     /// Manage API keys for integrations (Open311 clients, channel gateways).
     #[command(subcommand)]
     Apikey(ApiKeyCommand),
+    /// The working calendar (工作日历): official holidays and make-up working days.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Compute a deadline with the working calendar, printed in RFC 3339 (+08:00).
+    ///
+    /// "N working days" ends at 24:00 of the Nth working day after the start day (a start on a
+    /// non-working day counts from the next working day); working hours count only office hours
+    /// (08:30–12:00, 14:30–18:00) of working days; --hours is wall-clock time, 7x24.
+    Deadline {
+        /// The start, RFC 3339 (e.g. 2026-02-13T10:00:00+08:00).
+        #[arg(long)]
+        start: String,
+        #[arg(long, group = "limit", value_name = "N")]
+        working_days: Option<u32>,
+        #[arg(long, group = "limit", value_name = "N")]
+        working_hours: Option<u32>,
+        #[arg(long, group = "limit", value_name = "N")]
+        hours: Option<u32>,
+    },
     /// Import historical cases from CSV (e.g. messages_with_replies.csv).
     Import {
         /// The CSV file. Columns: msg_id,title,time,detail,reply,reply_time (the 问政 export) or
@@ -71,6 +90,14 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         batch: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Import one year's calendar from a JSON file ({"year", "source", "holidays": [{"date", "name"}], "workdays": [...]}).
+    Import { file: PathBuf },
+    /// Show a year's working calendar, month by month, and its JSON.
+    Show { year: i32 },
 }
 
 #[derive(Subcommand)]
@@ -165,6 +192,8 @@ async fn main() {
         Command::User(c) => user(&app, c).await,
         Command::Apikey(c) => apikey(&app, c).await,
         Command::Import { file, unit, batch } => import(&app, &file, unit, batch).await,
+        Command::Calendar(c) => calendar(&app, c).await,
+        Command::Deadline { start, working_days, working_hours, hours } => deadline(&app, &start, working_days, working_hours, hours).await,
     };
     if let Err(e) = result {
         fail(e);
@@ -242,6 +271,40 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn calendar(app: &App, c: CalendarCommand) -> Result<(), String> {
+    let err = |e: minsheng_domain::DomainError| format!("{} / {}", e.message_zh, e.message_en);
+    match c {
+        CalendarCommand::Import { file } => {
+            let json = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let year = app.import_calendar_year(&cli_actor(), &json).await.map_err(err)?;
+            println!("已导入 {year} 年工作日历 / calendar {year} imported");
+        }
+        CalendarCommand::Show { year } => {
+            let cal = app.working_calendar().await.map_err(err)?;
+            print!("{}", minsheng_calendar::cli::show_year(&cal, year));
+        }
+    }
+    Ok(())
+}
+
+async fn deadline(app: &App, start: &str, days: Option<u32>, working_hours: Option<u32>, hours: Option<u32>) -> Result<(), String> {
+    use minsheng_calendar::Limit;
+    let limit = match (days, working_hours, hours) {
+        (Some(days), _, _) => Limit::WorkingDays { days },
+        (_, Some(hours), _) => Limit::WorkingHours { hours },
+        (_, _, Some(h)) => Limit::WallClock { minutes: h.saturating_mul(60) },
+        _ => return Err("give one of --working-days N, --working-hours N, --hours N".into()),
+    };
+    let cal = app.working_calendar().await.map_err(|e| format!("{} / {}", e.message_zh, e.message_en))?;
+    let out = minsheng_calendar::cli::deadline_details(start, limit, &cal, &minsheng_calendar::DeadlineConventions::default())
+        .map_err(|e| e.to_string())?;
+    for w in &out.warnings {
+        eprintln!("警告 warning: {w}");
+    }
+    println!("{}", out.due);
+    Ok(())
 }
 
 fn password_arg(p: Option<String>) -> Result<String, String> {

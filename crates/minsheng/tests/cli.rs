@@ -178,3 +178,39 @@ fn serve_prints_logins_and_shuts_down_gracefully() {
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
     assert!(std::net::TcpStream::connect(&address).is_err(), "no longer listening");
 }
+
+#[test]
+fn calendar_and_deadlines_from_the_command_line() {
+    let db = sqlite_url();
+    // 3 working days from the Friday before 春节 2026: Sat 02-14 is a make-up working day, the
+    // holiday runs to 02-23, so day 3 is 02-25 and the deadline is its end.
+    let (ok, out, err) = run(&db, &["deadline", "--start", "2026-02-13T10:00:00+08:00", "--working-days", "3"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "2026-02-26T00:00:00+08:00");
+    let (_, out, _) = run(&db, &["deadline", "--start", "2026-11-20T17:00:00+08:00", "--working-hours", "2"]);
+    assert_eq!(out.trim(), "2026-11-23T09:30:00+08:00", "one hour Friday, one hour Monday morning");
+    let (_, out, _) = run(&db, &["deadline", "--start", "2026-11-20T17:00:00+08:00", "--hours", "8"]);
+    assert_eq!(out.trim(), "2026-11-21T01:00:00+08:00", "wall clock, 7x24");
+    let (ok, _, err) = run(&db, &["deadline", "--start", "yesterday", "--working-days", "1"]);
+    assert!(!ok && err.contains("RFC 3339"), "{err}");
+    // A year without data warns; importing it makes the warning go away.
+    let (ok, out, err) = run(&db, &["deadline", "--start", "2027-09-30T10:00:00+08:00", "--working-days", "1"]);
+    assert!(ok && err.contains("2027"), "{err}");
+    assert_eq!(out.trim(), "2027-10-02T00:00:00+08:00", "weekends only without 2027 data");
+    let dir = std::env::temp_dir().join(format!("minsheng-cal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("2027.json");
+    std::fs::write(&file, r#"{"year": 2027, "source": "测试用", "holidays": [{"date": "2027-10-01", "name": "国庆节"}], "workdays": []}"#)
+        .unwrap();
+    let (ok, out, err) = run(&db, &["calendar", "import", file.to_str().unwrap()]);
+    assert!(ok && out.contains("2027"), "{err}");
+    let (_, out, err) = run(&db, &["deadline", "--start", "2027-09-30T10:00:00+08:00", "--working-days", "1"]);
+    assert_eq!(out.trim(), "2027-10-05T00:00:00+08:00", "10-01 is a holiday now: {err}");
+    assert!(!err.contains("2027"), "no warning once the year is there: {err}");
+    let (ok, out, _) = run(&db, &["calendar", "show", "2026"]);
+    assert!(ok && out.contains("国办发明电") && out.contains("春节"), "{out}");
+    std::fs::write(&file, r#"{"year": 2027, "source": "x", "holidays": [{"date": "2026-10-01", "name": "错年"}], "workdays": []}"#)
+        .unwrap();
+    let (ok, _, err) = run(&db, &["calendar", "import", file.to_str().unwrap()]);
+    assert!(!ok && err.contains("2026"), "a date in another year is refused: {err}");
+}

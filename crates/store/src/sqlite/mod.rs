@@ -50,12 +50,16 @@ fn db_err(e: rusqlite::Error) -> StoreError {
 
 fn open_connection(path: &str, read_only: bool) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(db_err)?;
+    // FULL: a commit is on disk before anyone is told it happened. The writer's cache is large
+    // because every index of a growing table is written to; readers map the file instead.
     conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;",
     )
     .map_err(db_err)?;
     if read_only {
-        conn.execute_batch("PRAGMA query_only=1").map_err(db_err)?;
+        conn.execute_batch("PRAGMA query_only=1; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;").map_err(db_err)?;
+    } else {
+        conn.execute_batch("PRAGMA cache_size=-262144;").map_err(db_err)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)

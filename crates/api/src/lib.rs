@@ -87,8 +87,7 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         }
         None => base.route("/", get(home)).fallback(not_found),
     };
-    base
-        .method_not_allowed_fallback(method_not_allowed)
+    base.method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(track_metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

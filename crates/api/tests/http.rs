@@ -132,6 +132,9 @@ async fn whole_lifecycle_over_http(s: Server) {
     let (longhua, cgj) = (s.unit("460106").await, s.unit("HK-CGJ").await);
     let v = s.act(&di, &number, "dispatch", json!({"lead_unit_id": longhua, "assisting_unit_ids": [cgj]})).await;
     assert_eq!(v["case"]["state"], "dispatched");
+    let steps: Vec<&str> = v["clocks"].as_array().unwrap().iter().map(|c| c["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["sign", "contact", "reply"], "the clocks that run once dispatched");
+    assert!(v["clocks"].as_array().unwrap().iter().all(|c| c["light"] == "green" && c["due_at"].as_str().unwrap().ends_with("+08:00")));
     assert!(v["actions"].as_array().unwrap().contains(&json!("reassign")));
     let v = s.act(&lh, &number, "sign", json!({})).await;
     assert_eq!(v["case"]["state"], "handling");

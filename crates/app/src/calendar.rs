@@ -37,6 +37,7 @@ impl App {
         file.validate().map_err(calendar_error)?;
         let canonical = file.to_json().map_err(calendar_error)?;
         self.store.put_setting(&format!("{KEY_PREFIX}{}", file.year), &canonical).await?;
+        self.reload_calendar().await?;
         Ok(file.year)
     }
 }

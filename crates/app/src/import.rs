@@ -301,6 +301,7 @@ impl Columns {
             at,
             actor: importer(),
             then: history(at, reply, options.lead_unit.as_ref()),
+            deadlines: None,
         })
     }
 }

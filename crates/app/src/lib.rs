@@ -32,11 +32,13 @@ pub struct Settings {
     /// 城市代码: the prefix of case numbers (HK for Haikou).
     pub number_prefix: String,
     pub rules: Rules,
+    /// 时限: the limit of each step per urgency.
+    pub limits: minsheng_domain::deadline::TimeLimits,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { number_prefix: "HK".into(), rules: Rules::default() }
+        Settings { number_prefix: "HK".into(), rules: Rules::default(), limits: Default::default() }
     }
 }
 
@@ -47,11 +49,39 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub(crate) credentials: Arc<auth::CredentialCache>,
+    /// The working calendar deadlines are counted on; swapped whole when a year is imported.
+    pub(crate) calendar: Arc<std::sync::RwLock<Arc<minsheng_calendar::WorkingCalendar>>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        App { store, clock, settings: Arc::new(settings), credentials: Arc::new(auth::CredentialCache::default()) }
+        // The shipped calendar is embedded and validated by its tests; an empty one (weekends
+        // only) is the fallback should it ever fail to parse.
+        let calendar = minsheng_calendar::WorkingCalendar::shipped().unwrap_or_default();
+        App {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            credentials: Arc::new(auth::CredentialCache::default()),
+            calendar: Arc::new(std::sync::RwLock::new(Arc::new(calendar))),
+        }
+    }
+
+    /// The calendar in force now.
+    pub fn calendar(&self) -> Arc<minsheng_calendar::WorkingCalendar> {
+        match self.calendar.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reloads the calendar from the database (shipped years plus imported ones).
+    pub async fn reload_calendar(&self) -> minsheng_domain::DomainResult<()> {
+        let fresh = Arc::new(self.working_calendar().await?);
+        if let Ok(mut c) = self.calendar.write() {
+            *c = fresh;
+        }
+        Ok(())
     }
 
     /// Loads the settings stored in the database (key `settings`), falling back to defaults.

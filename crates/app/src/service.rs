@@ -121,6 +121,20 @@ pub struct CaseDetail {
     pub citizen: CitizenView,
     pub timeline: Vec<TimelineEntry>,
     pub actions: Vec<Action>,
+    /// The running clocks with their traffic light now (时限红绿灯).
+    pub clocks: Vec<ClockView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockView {
+    pub step: minsheng_domain::deadline::Step,
+    pub label: &'static str,
+    pub limit: String,
+    pub started_at: String,
+    /// Absent while the case is suspended.
+    pub due_at: Option<String>,
+    pub yellow_at: Option<String>,
+    pub light: minsheng_domain::deadline::Light,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +252,13 @@ impl App {
             AfterIntake::Stay => vec![],
             AfterIntake::Forward => vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
         };
-        let new = NewCase { number_prefix: self.settings.number_prefix.clone(), intake, at: now, actor: stamp(actor), then };
+        let mut new =
+            NewCase { number_prefix: self.settings.number_prefix.clone(), intake, at: now, actor: stamp(actor), then, deadlines: None };
+        // The clocks of the new case do not depend on its id or number: fold a provisional one.
+        if let Some(provisional) = CaseNumber::compose(&self.settings.number_prefix, "19700101", 1).ok() {
+            let (case, _) = minsheng_store::build_new_case(0, provisional, &new);
+            new.deadlines = Some(minsheng_domain::deadline::running(&case, &self.settings.limits, &self.calendar()));
+        }
         let case = self.store.create_case(new.clone()).await?;
         metrics_case_event("received");
         // The history is exactly what the store wrote for `new`: rebuild it instead of reading it.
@@ -306,7 +326,21 @@ impl App {
                 }
             })
             .collect();
-        CaseDetail { case: case_json, citizen, timeline, actions }
+        let now = self.clock.now();
+        let clocks = case
+            .deadlines
+            .iter()
+            .map(|d| ClockView {
+                step: d.step,
+                label: d.step.label_zh(),
+                limit: d.limit.describe(),
+                started_at: minsheng_domain::format_time(d.started_at),
+                due_at: d.due_at.map(minsheng_domain::format_time),
+                yellow_at: d.yellow_at.map(minsheng_domain::format_time),
+                light: d.light(now),
+            })
+            .collect();
+        CaseDetail { case: case_json, citizen, timeline, actions, clocks }
     }
 
     /// Resolves a unit id to the unit, refusing unknown ones with a field-named error.
@@ -425,10 +459,12 @@ impl App {
         let now = self.clock.now();
         let kinds = lifecycle::decide(&case, actor, &command, note.as_ref(), &self.settings.rules, now)?;
         let note_text = note.map(|n| n.as_str().to_string());
-        let mut changes = vec![change_for(&case, actor, kinds, note_text.clone(), now)];
+        let calendar = self.calendar();
+        let clocks = |c: &Case| minsheng_domain::deadline::running(c, &self.settings.limits, &calendar);
+        let mut changes = vec![change_for(&case, actor, kinds, note_text.clone(), now, &clocks)];
         if let Some(target) = merge_target {
             let kinds = lifecycle::decide_merge_target(&case, &target)?;
-            changes.push(change_for(&target, actor, kinds, note_text, now));
+            changes.push(change_for(&target, actor, kinds, note_text, now, &clocks));
         }
         let names: Vec<&'static str> = changes.iter().flat_map(|c| c.events.iter().map(|e| e.kind.name())).collect();
         let mut saved = self.store.append(changes).await?;
@@ -529,13 +565,29 @@ fn stamp(actor: &Actor) -> ActorStamp {
     ActorStamp::from(actor)
 }
 
-fn change_for(case: &Case, actor: &Actor, kinds: Vec<EventKind>, note: Option<String>, now: i64) -> CaseChange {
+/// The events of one decision, folded into the case, with the clocks they leave running recorded
+/// on the last event when they changed.
+fn change_for(
+    case: &Case,
+    actor: &Actor,
+    kinds: Vec<EventKind>,
+    note: Option<String>,
+    now: i64,
+    clocks: &dyn Fn(&Case) -> Vec<minsheng_domain::deadline::Deadline>,
+) -> CaseChange {
     let mut next = case.clone();
     let mut events = Vec::with_capacity(kinds.len());
     for kind in kinds {
-        let e = Event { seq: next.version + 1, at: now, actor: stamp(actor), kind, note: note.clone() };
+        let e = Event { seq: next.version + 1, at: now, actor: stamp(actor), kind, note: note.clone(), deadlines: None };
         next.apply(&e);
         events.push(e);
+    }
+    let running = clocks(&next);
+    if running != next.deadlines {
+        if let Some(last) = events.last_mut() {
+            last.deadlines = Some(running.clone());
+        }
+        next.deadlines = running;
     }
     CaseChange { case: next, expected_version: case.version, events }
 }

@@ -269,6 +269,14 @@ pub struct LeaderRef {
     pub name: String,
 }
 
+/// A period during which the case was suspended (挂起); `to` is open while it still is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suspension {
+    pub from: Millis,
+    pub to: Option<Millis>,
+}
+
 /// The current state of a case: a fold of its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -288,6 +296,25 @@ pub struct Case {
     /// Every unit that has ever held or assisted this case; they keep seeing it.
     pub involved_units: Vec<UnitRef>,
     pub dispatched_at: Option<Millis>,
+    /// When the unit holding the order now received it (dispatch, reassignment or pass-down):
+    /// the sign clock and the return window run from here.
+    #[serde(default)]
+    pub holder_since: Option<Millis>,
+    /// When an approved return put the case back in the dispatch pool (the dispatch clock restarts).
+    #[serde(default)]
+    pub pooled_at: Option<Millis>,
+    /// When the last redo started (a redo sets a new reply limit).
+    #[serde(default)]
+    pub redone_at: Option<Millis>,
+    /// When the case began waiting for its callback.
+    #[serde(default)]
+    pub callback_since: Option<Millis>,
+    /// Every suspension, the last one open while suspended: the clocks stop inside them.
+    #[serde(default)]
+    pub suspensions: Vec<Suspension>,
+    /// The clocks running now (时限), as computed when the last event was written.
+    #[serde(default)]
+    pub deadlines: Vec<crate::deadline::Deadline>,
     pub signed_at: Option<Millis>,
     pub contacted_at: Option<Millis>,
     pub reply: Option<Reply>,
@@ -335,6 +362,12 @@ impl Case {
             assisting: Vec::new(),
             involved_units: Vec::new(),
             dispatched_at: None,
+            holder_since: None,
+            pooled_at: None,
+            redone_at: None,
+            callback_since: None,
+            suspensions: Vec::new(),
+            deadlines: Vec::new(),
             signed_at: None,
             contacted_at: None,
             reply: None,
@@ -416,12 +449,14 @@ impl Case {
                 self.reply = Some(Reply { text: answer.clone(), solved: Solved::Solved, at, unit_id: None });
                 self.solved = Some(Solved::Solved);
                 self.answered_on_spot = true;
+                self.callback_since = Some(at);
                 self.state = CaseState::AwaitingCallback;
             }
             K::Forwarded => self.state = CaseState::AwaitingDispatch,
             K::Dispatched { lead, assisting } => {
                 self.set_lead(lead, assisting);
                 self.dispatched_at = Some(at);
+                self.holder_since = Some(at);
                 self.state = CaseState::Dispatched;
             }
             K::Signed => {
@@ -440,6 +475,7 @@ impl Case {
                     Some((lead, assisting)) => {
                         self.set_lead(lead, assisting);
                         self.dispatched_at = Some(at);
+                        self.holder_since = Some(at);
                         self.reassign_count += 1;
                         self.state = CaseState::Dispatched;
                     }
@@ -449,6 +485,7 @@ impl Case {
                         self.assisting.clear();
                         self.signed_at = None;
                         self.pending_extension = None;
+                        self.pooled_at = Some(at);
                         self.state = CaseState::AwaitingDispatch;
                     }
                 }
@@ -462,6 +499,7 @@ impl Case {
             K::Reassigned { lead, assisting } => {
                 self.set_lead(lead, assisting);
                 self.dispatched_at = Some(at);
+                self.holder_since = Some(at);
                 self.reassign_count += 1;
                 self.state = CaseState::Dispatched;
             }
@@ -470,8 +508,8 @@ impl Case {
                 self.involve(to);
                 self.signed_at = None;
                 self.pending_extension = None;
-                // The return window runs from when the current holder received the order.
-                self.dispatched_at = Some(at);
+                // The return window and the sign clock run from when the holder received it.
+                self.holder_since = Some(at);
                 self.state = CaseState::Dispatched;
             }
             K::Contacted { .. } => {
@@ -490,7 +528,10 @@ impl Case {
                 self.solved = Some(*solved);
                 self.state = CaseState::Replied;
             }
-            K::ReplyPassed => self.state = CaseState::AwaitingCallback,
+            K::ReplyPassed => {
+                self.callback_since = Some(at);
+                self.state = CaseState::AwaitingCallback;
+            }
             K::ReplySentBack => self.state = CaseState::Handling,
             K::CallbackRecorded { outcome, solved, comment } => {
                 self.callback_attempts += 1;
@@ -511,6 +552,7 @@ impl Case {
             }
             K::Redone => {
                 self.redo_count += 1;
+                self.redone_at = Some(at);
                 self.answered_on_spot = false;
                 self.reply = None;
                 self.rating = None;
@@ -540,10 +582,14 @@ impl Case {
             }
             K::ExtensionRefused => self.pending_extension = None,
             K::Suspended => {
+                self.suspensions.push(Suspension { from: at, to: None });
                 self.suspended_from = Some(self.state);
                 self.state = CaseState::Suspended;
             }
             K::Resumed => {
+                if let Some(open) = self.suspensions.last_mut().filter(|s| s.to.is_none()) {
+                    open.to = Some(at);
+                }
                 self.state = self.suspended_from.take().unwrap_or(CaseState::Handling);
             }
             K::Urged => self.urge_count += 1,
@@ -563,6 +609,9 @@ impl Case {
                 self.closed_at = Some(at);
                 self.state = CaseState::Withdrawn;
             }
+        }
+        if let Some(deadlines) = &event.deadlines {
+            self.deadlines = deadlines.clone();
         }
         self.version = event.seq;
         self.updated_at = at;

@@ -41,6 +41,11 @@ pub struct Event {
     pub kind: EventKind,
     /// The reason or note given with the action.
     pub note: Option<String>,
+    /// The running clocks after this event, when the event changed them (computed with the
+    /// limits and the calendar in force at the time, so later changes to either do not rewrite
+    /// history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadlines: Option<Vec<crate::deadline::Deadline>>,
 }
 
 /// What happened. Each variant carries exactly what [`crate::case::Case::apply`] needs.

@@ -8,11 +8,13 @@
 //! - [`event`]: the history entries; every change of a case is one of them.
 //! - [`lifecycle`]: the commands and the pure `decide` function that turns a command into events
 //!   or refuses it with a reason naming the state, the action and why.
+//! - [`deadline`]: which clocks (时限) run in which state and when each is due.
 //! - [`access`]: visibility of cases and masking of personal data.
 //! - [`error`]: the refusal type with stable codes and Chinese and English messages.
 
 pub mod access;
 pub mod case;
+pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod lifecycle;

@@ -561,7 +561,7 @@ pub fn decide(
         Command::Sign => vec![K::Signed],
         Command::Return { reason } => {
             let window = i64::from(rules.return_window_hours) * 3_600_000;
-            if case.dispatched_at.is_some_and(|at| now > at + window) {
+            if case.holder_since.is_some_and(|at| now > at + window) {
                 return Err(rule_violation(
                     case,
                     action,

@@ -155,6 +155,8 @@ pub struct NewCase {
     pub at: Millis,
     pub actor: ActorStamp,
     pub then: Vec<FollowUp>,
+    /// The clocks running once `then` is applied (computed by the application).
+    pub deadlines: Option<Vec<minsheng_domain::deadline::Deadline>>,
 }
 
 /// An event written right after `Received` in the creating transaction.
@@ -289,8 +291,14 @@ pub trait Store: Send + Sync + 'static {
 /// Builds the case a `NewCase` describes once the store has its id and number: the `Received`
 /// event and the follow-up events, folded. Shared by both engines so they cannot disagree.
 pub fn build_new_case(id: CaseId, number: minsheng_domain::value::CaseNumber, new: &NewCase) -> (Case, Vec<Event>) {
-    let mut events =
-        vec![Event { seq: 1, at: new.at, actor: new.actor.clone(), kind: EventKind::Received { intake: new.intake.clone() }, note: None }];
+    let mut events = vec![Event {
+        seq: 1,
+        at: new.at,
+        actor: new.actor.clone(),
+        kind: EventKind::Received { intake: new.intake.clone() },
+        note: None,
+        deadlines: None,
+    }];
     let mut case = Case::new(id, number, new.intake.clone(), new.at, new.actor.user_id);
     for f in &new.then {
         let e = Event {
@@ -299,9 +307,15 @@ pub fn build_new_case(id: CaseId, number: minsheng_domain::value::CaseNumber, ne
             actor: f.actor.clone().unwrap_or_else(|| new.actor.clone()),
             kind: f.kind.clone(),
             note: f.note.clone(),
+            deadlines: None,
         };
         case.apply(&e);
         events.push(e);
+    }
+    // The clocks the application computed for the new case belong to its last intake event.
+    if let (Some(deadlines), Some(last)) = (&new.deadlines, events.last_mut()) {
+        last.deadlines = Some(deadlines.clone());
+        case.deadlines = deadlines.clone();
     }
     (case, events)
 }

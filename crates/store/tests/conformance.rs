@@ -73,7 +73,7 @@ fn intake(title: &str, phone: &str) -> Intake {
 }
 
 fn new_case(title: &str, at: i64) -> NewCase {
-    NewCase { number_prefix: "HK".into(), intake: intake(title, "13800138000"), at, actor: actor(), then: vec![] }
+    NewCase { number_prefix: "HK".into(), intake: intake(title, "13800138000"), at, actor: actor(), then: vec![], deadlines: None }
 }
 
 async fn unit(store: &Arc<dyn Store>, code: &str, kind: UnitKind, parent: Option<i64>) -> UnitRef {
@@ -94,7 +94,7 @@ async fn unit(store: &Arc<dyn Store>, code: &str, kind: UnitKind, parent: Option
 /// Appends one domain event the way the application does.
 async fn push(store: &Arc<dyn Store>, case: &Case, kind: EventKind, at: i64) -> Result<Case, StoreError> {
     let mut next = case.clone();
-    let e = Event { seq: case.version + 1, at, actor: actor(), kind, note: Some("说明".into()) };
+    let e = Event { seq: case.version + 1, at, actor: actor(), kind, note: Some("说明".into()), deadlines: None };
     next.apply(&e);
     let mut out = store.append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e] }]).await?;
     Ok(out.remove(0))
@@ -239,6 +239,7 @@ async fn multi_case_append_is_all_or_nothing(store: Arc<dyn Store>) {
         actor: actor(),
         kind: EventKind::MergedInto { target: minsheng_domain::case::CaseLink { id: b.id, number: b.number.clone() } },
         note: None,
+        deadlines: None,
     };
     a_next.apply(&ea);
     let mut b_next = b.clone(); // stale: b is at version 2 now
@@ -248,6 +249,7 @@ async fn multi_case_append_is_all_or_nothing(store: Arc<dyn Store>) {
         actor: actor(),
         kind: EventKind::MergedFrom { source: minsheng_domain::case::CaseLink { id: a.id, number: a.number.clone() }, reporters: 1 },
         note: None,
+        deadlines: None,
     };
     b_next.apply(&eb);
     let r = store

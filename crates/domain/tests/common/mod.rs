@@ -176,6 +176,12 @@ pub fn unit_target_missing(action: Action, role: Role, case: &Case) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 /// 2026-11-22 09:00 China time.
+/// The shipped official calendar, built once.
+pub fn calendar() -> std::sync::Arc<minsheng_calendar::WorkingCalendar> {
+    static CAL: std::sync::OnceLock<std::sync::Arc<minsheng_calendar::WorkingCalendar>> = std::sync::OnceLock::new();
+    CAL.get_or_init(|| std::sync::Arc::new(minsheng_calendar::WorkingCalendar::shipped().unwrap())).clone()
+}
+
 pub const T0: Millis = 1_795_309_200_000;
 pub const MINUTE: Millis = 60_000;
 pub const DAY: Millis = 24 * 60 * MINUTE;
@@ -240,7 +246,14 @@ impl Sim {
     /// A case received by `by` (an operator by default).
     pub fn received_by(id: i64, intake: Intake, by: &Actor) -> Sim {
         let number = CaseNumber::compose("HK", "20261122", id).unwrap();
-        let first = Event { seq: 1, at: T0, actor: ActorStamp::from(by), kind: EventKind::Received { intake: intake.clone() }, note: None };
+        let first = Event {
+            seq: 1,
+            at: T0,
+            actor: ActorStamp::from(by),
+            kind: EventKind::Received { intake: intake.clone() },
+            note: None,
+            deadlines: None,
+        };
         let case = Case::new(id, number, intake, T0, by.user_id);
         Sim { case, events: vec![first], rules: Rules::default(), now: T0 }
     }
@@ -266,6 +279,7 @@ impl Sim {
     /// Appends events as `actor` did them now, and folds them into the case.
     pub fn append(&mut self, actor: &Actor, kinds: Vec<EventKind>, note_text: Option<&str>) {
         self.now += MINUTE;
+        let first_new = self.events.len();
         for kind in kinds {
             let event = Event {
                 seq: self.events.len() as i64 + 1,
@@ -273,9 +287,18 @@ impl Sim {
                 actor: ActorStamp::from(actor),
                 kind,
                 note: note_text.map(str::to_string),
+                deadlines: None,
             };
             self.case.apply(&event);
             self.events.push(event);
+        }
+        // Record the running clocks on the last new event, as the application does.
+        let running = minsheng_domain::deadline::running(&self.case, &Default::default(), &calendar());
+        if self.events.len() > first_new && running != self.case.deadlines {
+            if let Some(last) = self.events.last_mut() {
+                last.deadlines = Some(running.clone());
+            }
+            self.case.deadlines = running;
         }
     }
 

@@ -21,6 +21,7 @@ pub mod clock;
 pub mod demo;
 pub mod import;
 pub mod org;
+pub mod scheduler;
 pub mod service;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -567,7 +567,7 @@ fn stamp(actor: &Actor) -> ActorStamp {
 
 /// The events of one decision, folded into the case, with the clocks they leave running recorded
 /// on the last event when they changed.
-fn change_for(
+pub(crate) fn change_for(
     case: &Case,
     actor: &Actor,
     kinds: Vec<EventKind>,
@@ -589,7 +589,7 @@ fn change_for(
         }
         next.deadlines = running;
     }
-    CaseChange { case: next, expected_version: case.version, events }
+    CaseChange { case: next, expected_version: case.version, events, fires: vec![] }
 }
 
 pub fn summary(c: &Case) -> CaseSummary {

@@ -339,6 +339,9 @@ pub struct Case {
     /// How many people reported this matter (1 + those merged in).
     pub reporters: u32,
     pub info_added: u32,
+    /// How many clocks ran out (红灯) on this case.
+    #[serde(default)]
+    pub overdue_count: u32,
     pub final_reply: bool,
     pub answered_on_spot: bool,
     pub closed_at: Option<Millis>,
@@ -391,6 +394,7 @@ impl Case {
             merged_from: Vec::new(),
             reporters: 1,
             info_added: 0,
+            overdue_count: 0,
             final_reply: false,
             answered_on_spot: false,
             closed_at: None,
@@ -608,6 +612,11 @@ impl Case {
             K::Withdrawn => {
                 self.closed_at = Some(at);
                 self.state = CaseState::Withdrawn;
+            }
+            K::Warned { level, .. } => {
+                if *level == crate::deadline::Light::Red {
+                    self.overdue_count += 1;
+                }
             }
         }
         if let Some(deadlines) = &event.deadlines {

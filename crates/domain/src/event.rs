@@ -119,6 +119,8 @@ pub enum EventKind {
     InfoAdded,
     /// 市民撤诉
     Withdrawn,
+    /// 时限预警 (yellow, 75 % used) or 超时 (red): raised by the scheduler, once per clock and level.
+    Warned { step: crate::deadline::Step, level: crate::deadline::Light },
 }
 
 impl EventKind {
@@ -159,6 +161,7 @@ impl EventKind {
             K::Voided { .. } => "voided",
             K::InfoAdded => "info_added",
             K::Withdrawn => "withdrawn",
+            K::Warned { .. } => "warned",
         }
     }
 
@@ -208,6 +211,8 @@ impl EventKind {
             K::Voided { reason } => format!("作废（{}）", reason.label_zh()),
             K::InfoAdded => "市民补充诉求".into(),
             K::Withdrawn => "市民撤诉".into(),
+            K::Warned { step, level: crate::deadline::Light::Red } => format!("{}已超时（红灯）", step.label_zh()),
+            K::Warned { step, .. } => format!("{}即将到期（黄灯预警）", step.label_zh()),
         }
     }
 

@@ -179,6 +179,9 @@ async fn main() {
         settings.number_prefix = prefix.clone();
     }
     let app = App::new(store.clone(), Arc::new(SystemClock), settings);
+    if let Err(e) = app.reload_calendar().await {
+        fail(format!("{} / {}", e.message_zh, e.message_en));
+    }
     let result = match cli.command {
         Command::Serve { demo, web, .. } => {
             let web = web.or_else(|| std::env::var_os("MINSHENG_WEB").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from("web/dist"));
@@ -243,6 +246,7 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
     }
     println!();
     tracing::info!(%addr, engine = ?app.store.engine(), "listening");
+    spawn_watcher(app.clone());
     let has_web = web.join("index.html").is_file();
     if !has_web {
         tracing::warn!(dir = %web.display(), "no built web application there; serving the API only (build it with: cd web && npm ci && npm run build)");
@@ -251,6 +255,31 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
     tracing::info!("stopped: in-flight requests finished");
     Ok(())
+}
+
+/// The clock watcher: raises due warnings every few seconds (MINSHENG_WATCH_INTERVAL_MS, default
+/// 5000) and reloads the working calendar each minute so every node counts on the same one.
+fn spawn_watcher(app: App) {
+    let interval = std::env::var("MINSHENG_WATCH_INTERVAL_MS").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(5000).max(10);
+    tokio::spawn(async move {
+        let mut last_reload = std::time::Instant::now();
+        loop {
+            match app.fire_due_warnings(500).await {
+                // A full batch: more may be waiting, go on at once.
+                Ok(r) if r.fired + r.lost >= 500 => continue,
+                Ok(r) if r.fired > 0 => tracing::info!(fired = r.fired, lost = r.lost, "warnings raised"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e.message_en, "clock watcher step failed"),
+            }
+            if last_reload.elapsed() > Duration::from_secs(60) {
+                if let Err(e) = app.reload_calendar().await {
+                    tracing::warn!(error = %e.message_en, "calendar reload failed");
+                }
+                last_reload = std::time::Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(interval)).await;
+        }
+    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM; axum then stops accepting and lets in-flight requests finish.

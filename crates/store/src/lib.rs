@@ -177,6 +177,31 @@ pub struct CaseChange {
     pub case: Case,
     pub expected_version: i64,
     pub events: Vec<Event>,
+    /// Warnings this change raises: each marks its clock's level as fired, and the whole change
+    /// fails with [`StoreError::Conflict`] if that level had fired already (so it fires once).
+    pub fires: Vec<ClockFire>,
+}
+
+/// One level of one clock instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockFire {
+    pub step: minsheng_domain::deadline::Step,
+    pub started_at: Millis,
+    /// Yellow or red.
+    pub level: minsheng_domain::deadline::Light,
+}
+
+/// A clock level whose time has come and that has not fired yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueClock {
+    pub case_id: CaseId,
+    pub fire: ClockFire,
+    /// When it was due to fire (the yellow line or the deadline).
+    pub at: Millis,
+}
+
+pub(crate) fn step_of(s: &str) -> Option<minsheng_domain::deadline::Step> {
+    minsheng_domain::deadline::Step::ALL.into_iter().find(|st| st.as_str() == s)
 }
 
 /// Which cases a list may contain, before filters. Decided by the application layer from the
@@ -283,6 +308,9 @@ pub trait Store: Send + Sync + 'static {
     async fn append(&self, changes: Vec<CaseChange>) -> StoreResult<Vec<Case>>;
     async fn list_cases(&self, query: &CaseQuery) -> StoreResult<CasePage>;
     async fn count_cases(&self) -> StoreResult<i64>;
+
+    /// Clock levels due at `now` that have not fired, earliest first, at most `limit`.
+    async fn due_clocks(&self, now: Millis, limit: u32) -> StoreResult<Vec<DueClock>>;
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;
     async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;

@@ -96,7 +96,7 @@ async fn push(store: &Arc<dyn Store>, case: &Case, kind: EventKind, at: i64) -> 
     let mut next = case.clone();
     let e = Event { seq: case.version + 1, at, actor: actor(), kind, note: Some("说明".into()), deadlines: None };
     next.apply(&e);
-    let mut out = store.append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e] }]).await?;
+    let mut out = store.append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e], fires: vec![] }]).await?;
     Ok(out.remove(0))
 }
 
@@ -254,8 +254,8 @@ async fn multi_case_append_is_all_or_nothing(store: Arc<dyn Store>) {
     b_next.apply(&eb);
     let r = store
         .append(vec![
-            CaseChange { case: a_next, expected_version: 1, events: vec![ea] },
-            CaseChange { case: b_next, expected_version: 1, events: vec![eb] },
+            CaseChange { case: a_next, expected_version: 1, events: vec![ea], fires: vec![] },
+            CaseChange { case: b_next, expected_version: 1, events: vec![eb], fires: vec![] },
         ])
         .await;
     assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");

@@ -15,13 +15,15 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{NoTls, Row};
 
+use minsheng_domain::deadline::Light;
+
 use crate::{
-    ApiKeyRecord, CaseChange, CaseColumns, CasePage, CaseQuery, ColumnShape, Engine, NewApiKey, NewCase, NewUnit, NewUser, Scope, Store,
-    StoreError, StoreResult, UnitRecord, UserRecord, from_json, like_pattern, to_json,
+    ApiKeyRecord, CaseChange, CaseColumns, CasePage, CaseQuery, ClockFire, ColumnShape, DueClock, Engine, NewApiKey, NewCase, NewUnit,
+    NewUser, Scope, Store, StoreError, StoreResult, UnitRecord, UserRecord, from_json, like_pattern, to_json,
 };
 
 /// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql"))];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;
@@ -101,6 +103,7 @@ impl PgStore {
             insert_case_row(&tx, &case).await?;
             insert_events(&tx, id, &events).await?;
             add_access(&tx, &case).await?;
+            sync_clocks(&tx, &case).await?;
             cases.push(case);
         }
         tx.commit().await.map_err(pg_err)?;
@@ -414,6 +417,21 @@ impl Store for PgStore {
             insert_events(&tx, case.id, &change.events).await?;
             add_access(&tx, case).await?;
             exec(&tx, "UPDATE case_access SET state = $1 WHERE case_id = $2 AND state <> $1", &[&c.state, &case.id]).await?;
+            for fire in &change.fires {
+                let column = if fire.level == Light::Red { "red_fired_at" } else { "yellow_fired_at" };
+                let sql = format!(
+                    "UPDATE case_clocks SET {column} = $1 WHERE case_id = $2 AND step = $3 AND started_at = $4 AND {column} IS NULL"
+                );
+                if exec(&tx, &sql, &[&case.updated_at, &case.id, &fire.step.as_str(), &fire.started_at]).await? == 0 {
+                    // Fired already (by another node) or no such clock: this change must not happen twice.
+                    return Err(StoreError::Conflict {
+                        case_id: case.id,
+                        expected: change.expected_version,
+                        actual: change.expected_version,
+                    });
+                }
+            }
+            sync_clocks(&tx, case).await?;
         }
         tx.commit().await.map_err(pg_err)?;
         Ok(changes.into_iter().map(|c| c.case).collect())
@@ -507,6 +525,30 @@ impl Store for PgStore {
         let client = self.conn().await?;
         let row = one(&client, "SELECT count(*) FROM cases", &[]).await?;
         col(&row, 0)
+    }
+
+    async fn due_clocks(&self, now: Millis, limit: u32) -> StoreResult<Vec<DueClock>> {
+        let client = self.conn().await?;
+        let mut out = Vec::new();
+        let lim = i64::from(limit);
+        for (level, col_name, fired) in [(Light::Red, "due_at", "red_fired_at"), (Light::Yellow, "yellow_at", "yellow_fired_at")] {
+            let sql = format!(
+                "SELECT case_id, step, started_at, {col_name} FROM case_clocks WHERE active AND {fired} IS NULL AND {col_name} <= $1 ORDER BY {col_name} LIMIT $2"
+            );
+            for row in client.query(&sql, &[&now, &lim]).await.map_err(pg_err)? {
+                let step: String = col(&row, 1)?;
+                if let Some(step) = crate::step_of(&step) {
+                    out.push(DueClock {
+                        case_id: col(&row, 0)?,
+                        fire: ClockFire { step, started_at: col(&row, 2)?, level },
+                        at: col(&row, 3)?,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|d| d.at);
+        out.truncate(limit as usize);
+        Ok(out)
     }
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
@@ -616,6 +658,21 @@ impl Params {
     fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect()
     }
+}
+
+/// Mirrors the case's running clocks into `case_clocks` (see the SQLite twin for the rules).
+async fn sync_clocks<C: GenericClient>(client: &C, case: &Case) -> StoreResult<()> {
+    exec(client, "UPDATE case_clocks SET active = FALSE WHERE case_id = $1 AND active", &[&case.id]).await?;
+    for d in &case.deadlines {
+        exec(
+            client,
+            "INSERT INTO case_clocks (case_id, step, started_at, yellow_at, due_at, active) VALUES ($1, $2, $3, $4, $5, TRUE)
+             ON CONFLICT (case_id, step, started_at) DO UPDATE SET yellow_at = EXCLUDED.yellow_at, due_at = EXCLUDED.due_at, active = TRUE",
+            &[&case.id, &d.step.as_str(), &d.started_at, &d.yellow_at, &d.due_at],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn exec<C: GenericClient>(client: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {

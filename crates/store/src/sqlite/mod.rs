@@ -15,12 +15,14 @@ use minsheng_domain::value::{CaseNumber, case_day};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use minsheng_domain::deadline::Light;
+
 use crate::{
-    ApiKeyRecord, CaseChange, CaseColumns, CasePage, CaseQuery, ColumnShape, Engine, NewApiKey, NewCase, NewUnit, NewUser, Scope, Store,
-    StoreError, StoreResult, UnitRecord, UserRecord, build_new_case, from_json, like_pattern, to_json,
+    ApiKeyRecord, CaseChange, CaseColumns, CasePage, CaseQuery, ClockFire, ColumnShape, DueClock, Engine, NewApiKey, NewCase, NewUnit,
+    NewUser, Scope, Store, StoreError, StoreResult, UnitRecord, UserRecord, build_new_case, from_json, like_pattern, to_json,
 };
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql"))];
 /// Upper bound of requests committed together; bounds the latency one group adds.
 const MAX_GROUP: usize = 256;
 const READERS: usize = 4;
@@ -268,6 +270,7 @@ fn insert_case_tx(conn: &Connection, new: &NewCase) -> StoreResult<Case> {
     .map_err(db_err)?;
     insert_events(conn, case.id, &events)?;
     sync_access(conn, &case)?;
+    sync_clocks(conn, &case)?;
     Ok(case)
 }
 
@@ -292,6 +295,24 @@ fn sync_access(conn: &Connection, case: &Case) -> StoreResult<()> {
     conn.prepare_cached("UPDATE case_access SET state = ?1 WHERE case_id = ?2 AND state <> ?1")
         .and_then(|mut s| s.execute(params![case.state.as_str(), case.id]))
         .map_err(db_err)?;
+    Ok(())
+}
+
+/// Mirrors the case's running clocks into `case_clocks`: the ones running stay or are added
+/// (with their current due times, which suspension and extension move), the rest go inactive.
+fn sync_clocks(conn: &Connection, case: &Case) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE case_clocks SET active = 0 WHERE case_id = ?1 AND active")
+        .and_then(|mut s| s.execute([case.id]))
+        .map_err(db_err)?;
+    let mut up = conn
+        .prepare_cached(
+            "INSERT INTO case_clocks (case_id, step, started_at, yellow_at, due_at, active) VALUES (?1, ?2, ?3, ?4, ?5, 1)
+             ON CONFLICT (case_id, step, started_at) DO UPDATE SET yellow_at = excluded.yellow_at, due_at = excluded.due_at, active = 1",
+        )
+        .map_err(db_err)?;
+    for d in &case.deadlines {
+        up.execute(params![case.id, d.step.as_str(), d.started_at, d.yellow_at, d.due_at]).map_err(db_err)?;
+    }
     Ok(())
 }
 
@@ -333,6 +354,20 @@ fn apply_change(conn: &Connection, change: &CaseChange) -> StoreResult<Case> {
     }
     insert_events(conn, case.id, &change.events)?;
     sync_access(conn, case)?;
+    for fire in &change.fires {
+        let column = if fire.level == Light::Red { "red_fired_at" } else { "yellow_fired_at" };
+        let n = conn
+            .prepare_cached(&format!(
+                "UPDATE case_clocks SET {column} = ?1 WHERE case_id = ?2 AND step = ?3 AND started_at = ?4 AND {column} IS NULL"
+            ))
+            .and_then(|mut s| s.execute(params![case.updated_at, case.id, fire.step.as_str(), fire.started_at]))
+            .map_err(db_err)?;
+        if n == 0 {
+            // Fired already (by another node) or no such clock: this change must not happen twice.
+            return Err(StoreError::Conflict { case_id: case.id, expected: change.expected_version, actual: change.expected_version });
+        }
+    }
+    sync_clocks(conn, case)?;
     Ok(case.clone())
 }
 
@@ -664,6 +699,32 @@ impl Store for SqliteStore {
 
     async fn count_cases(&self) -> StoreResult<i64> {
         self.read(|conn| conn.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0)).map_err(db_err)).await
+    }
+
+    async fn due_clocks(&self, now: Millis, limit: u32) -> StoreResult<Vec<DueClock>> {
+        self.read(move |conn| {
+            let mut out = Vec::new();
+            for (level, col, fired) in [(Light::Red, "due_at", "red_fired_at"), (Light::Yellow, "yellow_at", "yellow_fired_at")] {
+                let mut s = conn
+                    .prepare_cached(&format!(
+                        "SELECT case_id, step, started_at, {col} FROM case_clocks WHERE active AND {fired} IS NULL AND {col} <= ?1 ORDER BY {col} LIMIT ?2"
+                    ))
+                    .map_err(db_err)?;
+                let rows = s
+                    .query_map(params![now, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)))
+                    .map_err(db_err)?;
+                for row in rows {
+                    let (case_id, step, started_at, at) = row.map_err(db_err)?;
+                    if let Some(step) = crate::step_of(&step) {
+                        out.push(DueClock { case_id, fire: ClockFire { step, started_at, level }, at });
+                    }
+                }
+            }
+            out.sort_by_key(|d| d.at);
+            out.truncate(limit as usize);
+            Ok(out)
+        })
+        .await
     }
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {

@@ -147,9 +147,27 @@ async fn whole_lifecycle_over_http(s: Server) {
     assert_eq!(v["case"]["state"], "replied");
     let v = s.act(&di, &number, "review_reply", json!({"pass": true})).await;
     assert_eq!(v["case"]["state"], "awaiting_callback");
-    let v = s.act(&sup, &number, "callback", json!({"outcome": "satisfied", "solved": "solved", "comment": "修好了，谢谢"})).await;
+    // The citizen rates on the tracking page (number + last four digits), as good as a callback.
+    let rate = s
+        .http
+        .post(format!("{}/api/track/{number}/actions/callback", s.base))
+        .json(&json!({"phone4": "8000", "outcome": "unreachable"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rate.status(), StatusCode::BAD_REQUEST, "a citizen cannot be 'unreachable'");
+    let rate = s
+        .http
+        .post(format!("{}/api/track/{number}/actions/callback", s.base))
+        .json(&json!({"phone4": "8000", "outcome": "satisfied", "solved": "solved", "comment": "修好了，谢谢"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rate.status(), StatusCode::OK);
+    let (_, v) = s.get(&sup, &format!("/api/cases/{number}")).await;
     assert_eq!(v["case"]["state"], "closed");
     assert_eq!(v["case"]["rating"], "satisfied");
+    assert_eq!(v["case"]["rating_comment"], "修好了，谢谢");
     let v = s.act(&sup, &number, "archive", json!({})).await;
     assert_eq!(v["case"]["state"], "archived");
     let kinds: Vec<&str> = v["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();

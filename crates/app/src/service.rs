@@ -538,7 +538,7 @@ impl App {
         }
     }
 
-    /// A citizen acting on their own case from the tracking page (补充 or 撤诉).
+    /// A citizen acting on their own case from the tracking page (补充, 评价 or 撤诉).
     pub async fn citizen_act(
         &self,
         number: &str,
@@ -546,11 +546,11 @@ impl App {
         request: ActionRequest,
         note: Option<Note>,
     ) -> DomainResult<PublicCase> {
-        if !matches!(request, ActionRequest::AddInfo {} | ActionRequest::Withdraw {}) {
+        if !matches!(request, ActionRequest::AddInfo {} | ActionRequest::Withdraw {} | ActionRequest::Callback { .. }) {
             return Err(DomainError::new(
                 ErrorCode::RoleForbidden,
-                "市民只能补充诉求或撤诉",
-                "citizens may only add information or withdraw",
+                "市民只能补充诉求、评价或撤诉",
+                "citizens may only add information, rate or withdraw",
             ));
         }
         let case = self.tracked_case(number, phone_last4).await?;

@@ -327,6 +327,9 @@ pub struct Case {
     pub extension_days: u32,
     pub suspended_from: Option<CaseState>,
     pub callback_attempts: u32,
+    /// When the citizen last did not answer the callback: retries go on other days.
+    #[serde(default)]
+    pub last_unreachable_at: Option<Millis>,
     pub rating: Option<CallbackOutcome>,
     pub solved: Option<Solved>,
     pub rating_comment: Option<String>,
@@ -383,6 +386,7 @@ impl Case {
             extension_days: 0,
             suspended_from: None,
             callback_attempts: 0,
+            last_unreachable_at: None,
             rating: None,
             solved: None,
             rating_comment: None,
@@ -546,7 +550,7 @@ impl Case {
                     self.rating_comment = comment.clone();
                 }
                 match outcome {
-                    CallbackOutcome::Unreachable => {}
+                    CallbackOutcome::Unreachable => self.last_unreachable_at = Some(at),
                     CallbackOutcome::Unsatisfied => {
                         self.rating = Some(*outcome);
                         self.state = CaseState::Unsatisfied;

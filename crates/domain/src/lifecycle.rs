@@ -293,7 +293,7 @@ impl Action {
             Action::Reply => (UNIT, &[S::Handling], UnitCheck::Holder, NoteRule::Optional),
             Action::ReviewReply => (&[R::Dispatcher, R::Supervisor, R::System], &[S::Replied], UnitCheck::None, NoteRule::Optional),
             Action::Callback => (
-                &[R::Supervisor, R::Operator, R::UnitLeader, R::System],
+                &[R::Supervisor, R::Operator, R::UnitLeader, R::Citizen, R::System],
                 &[S::AwaitingCallback],
                 UnitCheck::LeadLeaderOrCentre,
                 NoteRule::Optional,
@@ -618,6 +618,25 @@ pub fn decide(
         Command::ReviewReply { pass } => vec![if *pass { K::ReplyPassed } else { K::ReplySentBack }],
         Command::Callback { .. } if actor.role.is_unit_role() && crate::access::identity_hidden_from(actor, case) => {
             return Err(rule_violation(case, action, "保密诉求由热线中心回访", "the centre calls back on confidential requests"));
+        }
+        Command::Callback { outcome, .. }
+            if actor.role == R::Citizen && matches!(outcome, CallbackOutcome::Unreachable | CallbackOutcome::Declined) =>
+        {
+            return Err(DomainError::invalid(
+                "outcome",
+                "市民评价只能是满意、基本满意或不满意",
+                "a citizen rates satisfied, basically satisfied or unsatisfied",
+            ));
+        }
+        Command::Callback { outcome: CallbackOutcome::Unreachable, .. }
+            if case.last_unreachable_at.is_some_and(|last| crate::value::case_day(last) == crate::value::case_day(now)) =>
+        {
+            return Err(rule_violation(
+                case,
+                action,
+                "今天已回访未接通，请改日再拨",
+                "the citizen was unreachable today already; try again on another day",
+            ));
         }
         Command::Callback { outcome, solved, comment } => {
             let mut events =

@@ -625,6 +625,14 @@ fn unreachable_three_times_closes_as_unreachable() {
         assert_eq!(sim.state(), CaseState::AwaitingCallback);
         assert_eq!(sim.case.callback_attempts, attempt);
         assert!(sim.case.rating.is_none());
+        // Retries go on different days.
+        sim.refused(
+            &supervisor(),
+            Command::Callback { outcome: CallbackOutcome::Unreachable, solved: None, comment: None },
+            None,
+            ErrorCode::RuleViolation,
+        );
+        sim.now += DAY;
     }
     let kinds = sim.callback(CallbackOutcome::Unreachable);
     assert!(
@@ -1083,4 +1091,23 @@ fn final_reply_only_after_the_redos() {
     let mut sim = reach(CaseState::Unsatisfied);
     assert_eq!(sim.case.redo_count, 0);
     sim.refused(&supervisor(), Command::Close, Some("最终答复"), ErrorCode::RuleViolation);
+}
+
+/// The citizen rates from the tracking page: satisfied, basically or not — never "unreachable".
+#[test]
+fn the_citizen_rates_their_own_case() {
+    let citizen = minsheng_domain::org::Actor { user_id: None, name: "市民".into(), role: Role::Citizen, unit: None };
+    let mut sim = reach(CaseState::AwaitingCallback);
+    for outcome in [CallbackOutcome::Unreachable, CallbackOutcome::Declined] {
+        sim.refused(&citizen, Command::Callback { outcome, solved: None, comment: None }, None, ErrorCode::InvalidInput);
+    }
+    sim.ok(
+        &citizen,
+        Command::Callback {
+            outcome: CallbackOutcome::Unsatisfied, solved: Some(Solved::Unsolved), comment: Some(note("路灯还是不亮"))
+        },
+        None,
+    );
+    assert_eq!(sim.state(), CaseState::Unsatisfied);
+    assert_eq!(sim.case.solved, Some(Solved::Unsolved));
 }

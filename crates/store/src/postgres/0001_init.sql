@@ -92,7 +92,6 @@ CREATE TABLE case_events (
     data          TEXT NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
-CREATE INDEX case_events_kind_at ON case_events(kind, at);
 CREATE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'case_events is append-only'; END; $$;
 CREATE TRIGGER case_events_no_change BEFORE UPDATE OR DELETE ON case_events

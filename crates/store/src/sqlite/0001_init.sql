@@ -92,7 +92,6 @@ CREATE TABLE case_events (
     data          TEXT NOT NULL,
     PRIMARY KEY (case_id, seq)
 );
-CREATE INDEX case_events_kind_at ON case_events(kind, at);
 CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
 BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END;
 CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events

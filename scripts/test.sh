@@ -61,3 +61,12 @@ log "PostgreSQL for tests: $MINSHENG_TEST_PG"
 
 log "Rust: every crate, both engines"
 cargo test --workspace --locked --no-fail-fast "$@"
+
+# The browser tests drive Debian's chromium (never a downloaded browser). Install it, and a
+# Chinese font for readable screenshots, where we may; web-test.sh fails clearly without it.
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  log "installing chromium and fonts-noto-cjk (Debian packages)"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+log "web: unit tests and the browser test"
+./scripts/web-test.sh

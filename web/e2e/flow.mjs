@@ -1,0 +1,462 @@
+// The browser test of the whole path through the application, against a running server.
+//
+//   MINSHENG_URL=http://127.0.0.1:8080 node web/e2e/flow.mjs
+//
+// It starts nothing: the server (with --demo and the built web/dist) must be running. The story:
+// the operator takes a call on the workbench → the dispatcher dispatches it to 龙华区 → longhua
+// signs and replies → the dispatcher passes the reply → the supervisor records the callback 满意
+// → the citizen tracks the case by number + last four digits and sees the reply. Around it: each
+// role's menu, meilan cannot open the case, a stale page gets "工单已被他人修改", answering on
+// the spot, caller history, the English toggle, the admin pages. Screenshots go to
+// artifacts/screenshots/ at the repository root. The last line is "N passed, M failed".
+
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const BASE = (process.env.MINSHENG_URL ?? '').replace(/\/+$/, '')
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const PASSWORD = process.env.MINSHENG_DEMO_PASSWORD ?? 'minsheng123'
+const HERE = dirname(fileURLToPath(import.meta.url))
+const SHOTS = resolve(HERE, '..', '..', 'artifacts', 'screenshots')
+const TIMEOUT = 15_000
+
+if (!BASE) {
+  console.error('MINSHENG_URL is not set (e.g. MINSHENG_URL=http://127.0.0.1:8080); this test starts no server itself.')
+  console.log('0 passed, 1 failed')
+  process.exit(2)
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`Chromium not found at ${CHROMIUM}. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.`)
+  console.log('0 passed, 1 failed')
+  process.exit(2)
+}
+mkdirSync(SHOTS, { recursive: true })
+try {
+  const r = await fetch(`${BASE}/healthz`)
+  if (!r.ok) throw new Error(`HTTP ${r.status}`)
+} catch (e) {
+  console.error(`The server at ${BASE} does not answer /healthz (${e?.message ?? e}); start it first (minsheng serve --demo --web web/dist).`)
+  console.log('0 passed, 1 failed')
+  process.exit(2)
+}
+
+let passed = 0
+let failed = 0
+const failures = []
+
+/** Runs one named check; a failure is recorded (with a screenshot) and the run goes on. */
+async function check(name, fn, page) {
+  const started = Date.now()
+  try {
+    await fn()
+    passed++
+    console.log(`ok    ${name} (${Date.now() - started} ms)`)
+    return true
+  } catch (err) {
+    failed++
+    failures.push(name)
+    console.log(`FAIL  ${name}\n      ${String(err?.message ?? err).split('\n').slice(0, 6).join('\n      ')}`)
+    if (page) await shot(page, `fail-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`).catch(() => {})
+    return false
+  }
+}
+
+/** A check that cannot run because an earlier one it needs failed. */
+function skipAsFailed(name, because) {
+  failed++
+  failures.push(name)
+  console.log(`FAIL  ${name}\n      not run: ${because}`)
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message)
+}
+
+async function shot(page, name, fullPage = true) {
+  await page.waitForTimeout(350) // let transitions settle
+  await page.screenshot({ path: resolve(SHOTS, `${name}.png`), fullPage })
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+})
+
+const pageErrors = []
+async function newPage(opts = {}) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', ...opts })
+  const page = await context.newPage()
+  page.setDefaultTimeout(TIMEOUT)
+  page.on('pageerror', (e) => pageErrors.push(String(e?.message ?? e)))
+  return page
+}
+
+async function login(page, user) {
+  await page.goto(`${BASE}/#/login`)
+  await page.getByTestId('login-name').fill(user)
+  await page.getByTestId('login-password').fill(PASSWORD)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('header-user').waitFor()
+}
+
+async function menuTexts(page) {
+  await page.getByTestId('side-menu').waitFor()
+  return (await page.getByTestId('side-menu').locator('.el-menu-item').allInnerTexts()).map((s) => s.trim())
+}
+
+/** Opens an Element Plus select and picks the option with this exact text, checking it took. */
+async function pickSelect(page, select, text) {
+  const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: new RegExp(`^\\s*${text}\\s*$`) }).first()
+  for (let attempt = 1; ; attempt++) {
+    await select.click()
+    await option.waitFor()
+    await page.waitForTimeout(200) // the dropdown's opening transition
+    await option.click()
+    try {
+      await select.filter({ hasText: text }).waitFor({ timeout: 2000 })
+      return
+    } catch (e) {
+      if (attempt >= 3) throw e
+    }
+  }
+}
+
+async function openCase(page, number) {
+  await page.goto(`${BASE}/#/cases/${number}`)
+  await page.getByTestId('case-number').filter({ hasText: number }).waitFor()
+}
+
+async function waitState(page, label) {
+  await page.getByTestId('case-state').filter({ hasText: label }).waitFor()
+}
+
+/** Opens an action's dialog, lets `fill` fill it, submits, and waits for it to close. */
+async function act(page, action, fill, shotName) {
+  await page.getByTestId(`act-${action}`).click()
+  const form = page.getByTestId(`action-form-${action}`)
+  await form.waitFor()
+  if (fill) await fill(form)
+  if (shotName) await shot(page, shotName, false) // the dialog's overlay covers the viewport only
+  await page.getByTestId('action-submit').click()
+  await form.waitFor({ state: 'detached' })
+}
+
+/** Picks a unit in a tree select by typing to filter, then clicking it; checks it took. */
+async function pickUnit(page, testid, name) {
+  // Element Plus passes the test id to both the select and its tree: take the select.
+  const select = page.locator(`.el-select[data-testid="${testid}"]`)
+  const input = select.locator('input').first()
+  const node = page.locator('.el-select-dropdown:visible .el-tree-node__content', { hasText: new RegExp(`^\\s*${name}\\s*$`) }).first()
+  for (let attempt = 1; ; attempt++) {
+    await input.click()
+    await input.fill(name)
+    await node.waitFor()
+    await page.waitForTimeout(200) // the dropdown's opening transition
+    await node.click()
+    try {
+      await select.filter({ hasText: name }).waitFor({ timeout: 2000 })
+      return
+    } catch (e) {
+      if (attempt >= 3) throw e
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const stamp = Date.now().toString().slice(-6)
+const phone = `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`
+const phone4 = phone.slice(-4)
+const title = `夜间施工噪音扰民 e2e-${stamp}`
+const replyText = `已责令施工单位停止夜间施工，并安排执法人员夜间巡查。e2e-${stamp}`
+let number = null
+
+const operator = await newPage()
+const dispatcher = await newPage()
+const dispatcherStale = await newPage()
+const longhua = await newPage()
+const supervisor = await newPage()
+
+await check('login page renders and refuses a wrong password', async () => {
+  await operator.goto(`${BASE}/#/login`)
+  await operator.getByTestId('login-name').fill('operator')
+  await operator.getByTestId('login-password').fill('wrong-password')
+  await operator.getByTestId('login-submit').click()
+  await operator.getByTestId('login-error').waitFor()
+  const msg = await operator.getByTestId('login-error').innerText()
+  assert(/错误|wrong/.test(msg), `unexpected error text: ${msg}`)
+  await shot(operator, '01-login')
+}, operator)
+
+await check('operator signs in to the workbench; menu has 工作台 but no 管理', async () => {
+  await login(operator, 'operator')
+  await operator.getByTestId('intake-form').waitFor()
+  assert(operator.url().includes('#/workbench'), `landed on ${operator.url()}`)
+  const menu = await menuTexts(operator)
+  assert(menu.includes('工作台') && menu.includes('工单列表'), `operator menu: ${menu}`)
+  assert(!menu.some((m) => m.includes('管理')), `operator must not see 管理: ${menu}`)
+  const header = await operator.getByTestId('header-user').innerText()
+  assert(header.includes('话务员'), `header shows role: ${header}`)
+  await shot(operator, '02-workbench-empty')
+  await operator.goto(`${BASE}/`)
+  await operator.waitForURL(/#\/workbench$/)
+  await operator.getByTestId('intake-form').waitFor()
+}, operator)
+
+const created = await check('operator creates a case on the workbench (Ctrl+Enter) and sees its number', async () => {
+  await operator.getByTestId('wb-caller').fill(phone)
+  await operator.getByTestId('wb-name').click() // blur: caller history lookup
+  await operator.getByTestId('wb-name').fill('张先生')
+  await operator.getByTestId('wb-type-complaint').click()
+  await operator.getByTestId('wb-title').fill(title)
+  await operator.getByTestId('wb-text').fill('海秀东路某工地每晚十一点后仍在施工，噪音很大，影响休息，请尽快处理。')
+  // District / street cascader: type to search, pick 龙华区 / 金贸街道.
+  await operator.getByTestId('wb-division').locator('input').first().click()
+  await operator.getByTestId('wb-division').locator('input').first().fill('金贸街道')
+  await operator.locator('.el-cascader__suggestion-item', { hasText: /^\s*龙华区 \/ 金贸街道\s*$/ }).first().click()
+  await operator.getByTestId('wb-address').fill('海秀东路 88 号')
+  assert((await operator.getByTestId('wb-phone').inputValue()) === phone, 'contact phone follows the caller number')
+  await shot(operator, '03-workbench-filled')
+  await operator.getByTestId('wb-text').focus()
+  await operator.keyboard.press('Control+Enter')
+  await operator.getByTestId('created-number').waitFor()
+  number = (await operator.getByTestId('created-number').innerText()).trim()
+  assert(/^[A-Z]{2,}\d{14}$/.test(number), `case number looks wrong: ${number}`)
+  assert((await operator.getByTestId('wb-title').inputValue()) === '', 'the form is cleared for the next call')
+  await shot(operator, '04-workbench-created')
+}, operator)
+
+if (created) {
+  await check('the case page shows the intake, 待派单, and the citizen in full to the operator', async () => {
+    await operator.getByTestId('created-number').click()
+    await operator.getByTestId('case-number').filter({ hasText: number }).waitFor()
+    await waitState(operator, '待派单')
+    assert((await operator.getByTestId('case-title').innerText()).includes(title), 'title shown')
+    const phoneShown = await operator.getByTestId('citizen-phone').innerText()
+    assert(phoneShown.trim() === phone, `operator sees the full phone: ${phoneShown}`)
+    const tl = await operator.getByTestId('timeline').innerText()
+    assert(tl.includes('受理') && tl.includes('内部'), 'timeline shows intake and an internal step')
+  }, operator)
+
+  await check('dispatcher: menu, 待派单 queue lists the new case', async () => {
+    await login(dispatcher, 'dispatcher')
+    const menu = await menuTexts(dispatcher)
+    assert(menu.includes('我的待办') && !menu.some((m) => m.includes('管理')), `dispatcher menu: ${menu}`)
+    await dispatcher.goto(`${BASE}/#/todo`)
+    await dispatcher.getByTestId('todo-tabs').waitFor()
+    await dispatcher.getByTestId(`case-link-${number}`).waitFor()
+    await shot(dispatcher, '05-dispatcher-todo')
+  }, dispatcher)
+
+  // A second dispatcher page loads the case now and acts only after the first has dispatched.
+  await login(dispatcherStale, 'dispatcher').catch(() => {})
+  await openCase(dispatcherStale, number).catch(() => {})
+
+  const dispatched = await check('dispatcher dispatches the case to 龙华区', async () => {
+    await dispatcher.getByTestId(`case-link-${number}`).click()
+    await waitState(dispatcher, '待派单')
+    await act(dispatcher, 'dispatch', async () => {
+      await pickUnit(dispatcher, 'af-lead_unit_id', '龙华区')
+    }, '06-dispatch-dialog')
+    await waitState(dispatcher, '待签收')
+    assert((await dispatcher.getByTestId('case-lead').innerText()).includes('龙华区'), 'lead unit is 龙华区')
+    await shot(dispatcher, '07-dispatched')
+  }, dispatcher)
+
+  await check('a stale page acting on the case is told 工单已被他人修改 and reloaded', async () => {
+    await waitState(dispatcherStale, '待派单')
+    await act(dispatcherStale, 'urge', null)
+    await dispatcherStale.locator('.el-message', { hasText: '工单已被他人修改' }).waitFor()
+    await waitState(dispatcherStale, '待签收')
+    await shot(dispatcherStale, '08-version-conflict')
+  }, dispatcherStale)
+
+  if (dispatched) {
+    const replied = await check('longhua: no 工作台/管理 in the menu; signs and replies', async () => {
+      await login(longhua, 'longhua')
+      const menu = await menuTexts(longhua)
+      assert(!menu.includes('工作台') && !menu.some((m) => m.includes('管理')), `longhua menu: ${menu}`)
+      assert(menu.includes('我的待办'), `longhua has 我的待办: ${menu}`)
+      await longhua.goto(`${BASE}/#/todo`)
+      await longhua.getByTestId(`case-link-${number}`).waitFor() // 待签收 is the first tab
+      await shot(longhua, '09-longhua-inbox')
+      await longhua.getByTestId(`case-link-${number}`).click()
+      await waitState(longhua, '待签收')
+      const phoneShown = (await longhua.getByTestId('citizen-phone').innerText()).trim()
+      assert(phoneShown.includes('****') && phoneShown !== phone, `the unit sees a masked phone: ${phoneShown}`)
+      await act(longhua, 'sign', null)
+      await waitState(longhua, '办理中')
+      await act(longhua, 'reply', async (form) => {
+        await form.getByTestId('af-text').fill(replyText)
+      }, '10-reply-dialog')
+      await waitState(longhua, '待审核')
+      await shot(longhua, '11-longhua-replied')
+    }, longhua)
+
+    if (replied) {
+      const passedReview = await check('dispatcher passes the reply in 待审核', async () => {
+        await dispatcher.goto(`${BASE}/#/todo?tab=replied`)
+        await dispatcher.getByTestId(`case-link-${number}`).click()
+        await waitState(dispatcher, '待审核')
+        await act(dispatcher, 'review_reply', null)
+        await waitState(dispatcher, '待回访')
+      }, dispatcher)
+
+      if (passedReview) {
+        await check('supervisor records the callback 满意 from the 待回访 queue; the case closes', async () => {
+          await login(supervisor, 'supervisor')
+          await supervisor.goto(`${BASE}/#/todo`)
+          await supervisor.getByTestId(`case-link-${number}`).click()
+          await waitState(supervisor, '待回访')
+          await act(supervisor, 'callback', async (form) => {
+            await pickSelect(supervisor, form.getByTestId('af-outcome'), '满意')
+          }, '12-callback-dialog')
+          await waitState(supervisor, '已办结')
+          const tl = await supervisor.getByTestId('timeline').innerText()
+          assert(tl.includes('回访：满意') && tl.includes(replyText), 'timeline has the callback and the reply text')
+          assert(tl.includes('李明辉') && tl.includes('龙华区'), 'timeline names who and which unit')
+          await shot(supervisor, '13-case-closed')
+        }, supervisor)
+      } else skipAsFailed('supervisor records the callback', 'the review did not pass')
+    } else {
+      skipAsFailed('dispatcher passes the reply', 'longhua did not reply')
+      skipAsFailed('supervisor records the callback', 'longhua did not reply')
+    }
+  } else {
+    for (const n of ['longhua signs and replies', 'dispatcher passes the reply', 'supervisor records the callback']) skipAsFailed(n, 'dispatch failed')
+  }
+
+  await check('the citizen tracks the case by number + last four digits and sees the reply (mobile)', async () => {
+    const citizen = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+    await citizen.goto(`${BASE}/#/track`)
+    await citizen.getByTestId('track-number').fill(number)
+    await citizen.getByTestId('track-phone4').fill(phone4 === '0000' ? '1111' : '0000')
+    await citizen.getByTestId('track-submit').click()
+    await citizen.getByTestId('track-error').waitFor()
+    await citizen.getByTestId('track-phone4').fill(phone4)
+    await citizen.getByTestId('track-submit').click()
+    await citizen.getByTestId('track-result').waitFor()
+    const text = await citizen.getByTestId('track-result').innerText()
+    assert(text.includes(replyText), 'the reply text is on the public page')
+    assert(text.includes('已办结'), `state is 已办结: ${text.slice(0, 200)}`)
+    assert(!text.includes('李明辉') && !text.includes('林志强'), 'no staff names on the public page')
+    await shot(citizen, '14-track-mobile')
+    await citizen.context().close()
+  })
+
+  await check('meilan cannot open the case (不存在)', async () => {
+    const meilan = await newPage()
+    await login(meilan, 'meilan')
+    await meilan.goto(`${BASE}/#/cases/${number}`)
+    await meilan.getByTestId('case-error').waitFor()
+    const text = await meilan.getByTestId('case-error').innerText()
+    assert(text.includes('不存在'), `meilan sees: ${text}`)
+    await shot(meilan, '15-meilan-not-found')
+    await meilan.context().close()
+  })
+} else {
+  for (const n of ['case page', 'dispatcher queue', 'dispatch', 'version conflict', 'longhua', 'review', 'callback', 'tracking', 'meilan']) skipAsFailed(n, 'no case was created')
+}
+
+let spotNumber = null
+await check('operator answers a consultation on the spot; caller history lists the earlier case', async () => {
+  await operator.goto(`${BASE}/#/workbench`)
+  await operator.getByTestId('wb-caller').fill(phone)
+  await operator.getByTestId('wb-lookup').click()
+  if (number) await operator.getByTestId('caller-history').getByText(number).waitFor()
+  await operator.getByTestId('wb-type-consultation').click()
+  await operator.getByTestId('wb-title').fill(`咨询居住证办理材料 e2e-${stamp}`)
+  await operator.getByTestId('wb-text').fill('市民咨询在海口办理居住证需要哪些材料。')
+  await operator.getByTestId('wb-answer').fill('携带身份证、居住地址证明及近期照片到居住地派出所办理。')
+  await shot(operator, '16-answer-on-spot-filled')
+  await operator.getByTestId('wb-answer-on-spot').click()
+  await operator.getByTestId('created-card').filter({ hasText: '已即时办结' }).waitFor()
+  spotNumber = (await operator.getByTestId('created-number').innerText()).trim()
+  await operator.getByTestId('created-number').click()
+  await operator.getByTestId('timeline').getByText('即时办结').first().waitFor()
+}, operator)
+
+await check('the citizen adds information to an open case and then withdraws it', async () => {
+  assert(spotNumber, 'no case answered on the spot')
+  const citizen = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+  await citizen.goto(`${BASE}/#/track?number=${spotNumber}`)
+  assert((await citizen.getByTestId('track-number').inputValue()) === spotNumber, 'number prefilled from the address')
+  await citizen.getByTestId('track-phone4').fill(phone4)
+  await citizen.getByTestId('track-submit').click()
+  await citizen.getByTestId('track-result').waitFor()
+  await citizen.getByTestId('track-add-info').click()
+  await citizen.getByTestId('track-note').fill('补充：我想了解能否线上预约办理。')
+  await citizen.getByTestId('track-send').click()
+  await citizen.getByTestId('track-timeline').getByText('补充诉求').first().waitFor()
+  await citizen.getByTestId('track-withdraw').click()
+  await citizen.getByTestId('track-note').fill('已解决，不再需要。')
+  await shot(citizen, '17-track-withdraw-dialog', false)
+  await citizen.getByTestId('track-send').click()
+  await citizen.getByTestId('track-state').filter({ hasText: '已撤诉' }).waitFor()
+  assert(!(await citizen.getByTestId('track-withdraw').isVisible().catch(() => false)), 'no withdraw button once withdrawn')
+  await shot(citizen, '18-track-withdrawn')
+  await citizen.context().close()
+})
+
+await check('the case list filters, pages and shows labels', async () => {
+  await operator.goto(`${BASE}/#/cases`)
+  await operator.getByTestId('case-table').waitFor()
+  await operator.getByTestId('filter-q').fill(`e2e-${stamp}`)
+  await operator.getByTestId('filter-search').click()
+  await operator.waitForFunction(() => document.querySelectorAll('[data-testid="case-table"] .el-table__body-wrapper tbody tr').length === 2, null, { timeout: TIMEOUT })
+  const body = await operator.getByTestId('case-table').innerText()
+  assert(body.includes('已办结') && body.includes('投诉'), 'labels in Chinese')
+  await shot(operator, '19-case-list')
+}, operator)
+
+await check('language toggle switches the interface to English and back', async () => {
+  await operator.getByTestId('lang-toggle').click()
+  const menu = await menuTexts(operator)
+  assert(menu.includes('Workbench'), `English menu: ${menu}`)
+  await shot(operator, '20-english')
+  await operator.getByTestId('lang-toggle').click()
+  assert((await menuTexts(operator)).includes('工作台'), 'back to Chinese')
+}, operator)
+
+await check('admin: 管理 menu, users list, unit tree, and creating a user', async () => {
+  const admin = await newPage()
+  await login(admin, 'admin')
+  const menu = await menuTexts(admin)
+  assert(menu.some((m) => m.includes('管理')) && !menu.includes('工作台'), `admin menu: ${menu}`)
+  await admin.goto(`${BASE}/#/admin`)
+  await admin.getByTestId('user-table').getByText('dispatcher', { exact: true }).waitFor()
+  const login_ = `e2e${stamp}`
+  await admin.getByTestId('add-user').click()
+  await admin.getByTestId('nu-login').fill(login_)
+  await admin.getByTestId('nu-name').fill('测试用户')
+  await admin.getByTestId('nu-password').fill('minsheng-e2e-123')
+  await pickUnit(admin, 'nu-unit', '金贸街道')
+  await admin.getByTestId('nu-save').click()
+  await admin.getByTestId('user-table').getByText(login_, { exact: true }).waitFor()
+  await shot(admin, '21-admin-users')
+  await admin.getByRole('tab', { name: '组织机构' }).click()
+  await admin.getByTestId('unit-tree').getByText('龙华区', { exact: true }).first().waitFor()
+  await shot(admin, '22-admin-units')
+  await admin.context().close()
+})
+
+await check('longhua cannot open the workbench or admin pages by address', async () => {
+  if (!(await longhua.getByTestId('header-user').isVisible().catch(() => false))) await login(longhua, 'longhua')
+  await longhua.goto(`${BASE}/#/admin`)
+  await longhua.waitForURL(/#\/todo/)
+  await longhua.goto(`${BASE}/#/workbench`)
+  await longhua.waitForURL(/#\/todo/)
+}, longhua)
+
+await check('no uncaught errors in the pages', async () => {
+  assert(pageErrors.length === 0, `page errors: ${pageErrors.slice(0, 5).join(' | ')}`)
+})
+
+await browser.close()
+if (failures.length) console.log(`failed: ${failures.join('; ')}`)
+console.log(`screenshots: ${SHOTS}`)
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)

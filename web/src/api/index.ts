@@ -1,0 +1,42 @@
+// The endpoints the browser application uses.
+
+import { HttpClient, query } from './http'
+import type { CaseDetail, CaseList, Me, Meta, NewCase, PublicCase, Role, Unit, User } from './types'
+
+export const http = new HttpClient()
+
+export interface ListParams {
+  view?: 'visible' | 'inbox'
+  state?: string[]
+  type?: string[]
+  channel?: string[]
+  urgency?: string[]
+  from?: string
+  to?: string
+  q?: string
+  phone?: string
+  unit?: number
+  cursor?: string | null
+  limit?: number
+}
+
+export const api = {
+  login: (login: string, password: string) =>
+    http.post<{ token: string; user: Me }>('/api/auth/login', { login, password }, { quiet401: true }),
+  logout: () => http.post<void>('/api/auth/logout', {}, { quiet401: true }),
+  me: () => http.get<Me>('/api/me', { quiet401: true }),
+  meta: () => http.get<Meta>('/api/meta'),
+  units: () => http.get<Unit[]>('/api/units'),
+  users: () => http.get<User[]>('/api/users'),
+  addUser: (u: { login: string; name: string; role: Role; unit_id: number | null; password: string }) =>
+    http.post<User>('/api/users', u),
+  cases: (p: ListParams) => http.get<CaseList>('/api/cases' + query({ ...p })),
+  caseDetail: (key: string | number) => http.get<CaseDetail>(`/api/cases/${encodeURIComponent(String(key))}`),
+  createCase: (c: NewCase) => http.post<CaseDetail>('/api/cases', c),
+  act: (key: string | number, action: string, body: Record<string, unknown>) =>
+    http.post<CaseDetail>(`/api/cases/${encodeURIComponent(String(key))}/actions/${encodeURIComponent(action)}`, body),
+  track: (number: string, phone4: string) =>
+    http.get<PublicCase>(`/api/track/${encodeURIComponent(number)}` + query({ phone4 }), { quiet401: true }),
+  trackAct: (number: string, action: 'add_info' | 'withdraw', phone4: string, note: string) =>
+    http.post<PublicCase>(`/api/track/${encodeURIComponent(number)}/actions/${action}`, { phone4, note }, { quiet401: true }),
+}

@@ -1,0 +1,39 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import { useSession } from './stores/session'
+import { canOpen, homeFor, type Page } from './lib/nav'
+
+// Hash history: the server only needs to serve index.html and the assets; `/#/track` is public.
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+  { path: '/track', name: 'track', component: () => import('./views/TrackView.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./layouts/AdminLayout.vue'),
+    children: [
+      // Not a `redirect`: redirects resolve before the guard below has loaded the session.
+      { path: '', name: 'home', component: { render: () => null }, beforeEnter: () => homeFor(useSession().me?.role) },
+      { path: 'workbench', name: 'workbench', component: () => import('./views/WorkbenchView.vue'), meta: { page: 'workbench' } },
+      { path: 'todo', name: 'todo', component: () => import('./views/CaseListView.vue'), props: { mode: 'todo' }, meta: { page: 'todo' } },
+      { path: 'cases', name: 'cases', component: () => import('./views/CaseListView.vue'), props: { mode: 'cases' }, meta: { page: 'cases' } },
+      { path: 'cases/:number', name: 'case', component: () => import('./views/CaseDetailView.vue'), props: true },
+      { path: 'admin', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { page: 'admin' } },
+    ],
+  },
+  { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFoundView.vue'), meta: { public: true } },
+]
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  const session = useSession()
+  if (!session.checked) await session.loadMe()
+  if (!session.me) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  const page = to.meta.page as Page | undefined
+  if (page && !canOpen(session.me.role, page)) return homeFor(session.me.role)
+  return true
+})

@@ -173,13 +173,7 @@ pub async fn run(a: Args) -> Result<String, String> {
     .to_string())
 }
 
-async fn client_task(
-    t: usize,
-    session: Session,
-    bodies: Arc<Vec<&'static [u8]>>,
-    measure_from: Instant,
-    deadline: Instant,
-) -> TaskResult {
+async fn client_task(t: usize, session: Session, bodies: Arc<Vec<&'static [u8]>>, measure_from: Instant, deadline: Instant) -> TaskResult {
     let mut r = TaskResult { latency: Some(Latency::new()), ..TaskResult::default() };
     let mut i = t * 7919;
     loop {
@@ -309,4 +303,83 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+#[derive(clap::Args)]
+pub struct StoreArgs {
+    /// Database URL (a scratch database: the demo city is loaded into it if missing).
+    #[arg(long)]
+    database: String,
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+}
+
+/// `store-create`: the same intake without HTTP — N tasks call `Store::create_case` directly
+/// (what the writer and the database can take, i.e. the ceiling under the HTTP figure).
+pub async fn store_create(a: StoreArgs) -> Result<String, String> {
+    use minsheng_domain::event::{ActorStamp, EventKind};
+    use minsheng_store::{FollowUp, NewCase};
+    let store = minsheng_store::open(&a.database).await.map_err(|e| e.to_string())?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    let hash = minsheng_app::auth::hash_password(minsheng_app::demo::DEMO_PASSWORD).map_err(|e| e.message_en)?;
+    minsheng_app::demo::load(store.as_ref(), &hash, crate::now_millis()).await.map_err(|e| e.to_string())?;
+    let operator = store.user_by_login("operator").await.map_err(|e| e.to_string())?.ok_or("no operator")?;
+    let actor = ActorStamp {
+        user_id: Some(operator.id),
+        name: operator.name.clone(),
+        role: operator.role,
+        unit_id: operator.unit_id,
+        unit_name: None,
+    };
+    let deadline = Instant::now() + Duration::from_secs(a.duration);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..a.concurrency {
+        let (store, actor) = (store.clone(), actor.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng::new(t as u64 + 7);
+            let mut lat = Latency::new();
+            let mut errors = 0u64;
+            while Instant::now() < deadline {
+                let Ok(intake) = crate::data::intake(&mut rng, None) else {
+                    errors += 1;
+                    continue;
+                };
+                let new = NewCase {
+                    number_prefix: "HK".into(),
+                    intake,
+                    at: crate::now_millis(),
+                    actor: actor.clone(),
+                    then: vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
+                    deadlines: None,
+                };
+                let t0 = Instant::now();
+                match store.create_case(new).await {
+                    Ok(_) => lat.record(t0.elapsed()),
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Latency::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.map_err(|e| e.to_string())?;
+        lat.add(&l);
+        errors += e;
+    }
+    let rate = lat.count() as f64 / started.elapsed().as_secs_f64();
+    eprintln!("store-create [{:?}] concurrency {}: {rate:.0} cases/s, {errors} errors; {}", store.engine(), a.concurrency, lat.line());
+    Ok(json!({
+        "bench": "store-create",
+        "engine": format!("{:?}", store.engine()),
+        "concurrency": a.concurrency,
+        "cases_per_s": rate.round(),
+        "errors": errors,
+        "latency": lat.json(),
+    })
+    .to_string())
 }

@@ -62,7 +62,6 @@ pub struct ListItem {
 #[derive(Deserialize)]
 pub struct UnitAnswer {
     pub id: i64,
-    pub code: String,
     pub kind: String,
 }
 
@@ -81,7 +80,13 @@ pub async fn login(client: &reqwest::Client, base: &str, login: &str, password: 
         return Err(format!("login {login}: HTTP {status}: {}", String::from_utf8_lossy(&body)));
     }
     let answer: LoginAnswer = serde_json::from_slice(&body).map_err(|e| format!("login {login}: {e}"))?;
-    Ok(Session { client: client.clone(), base, auth: format!("Bearer {}", answer.token), login: login.to_string(), unit_id: answer.user.unit_id })
+    Ok(Session {
+        client: client.clone(),
+        base,
+        auth: format!("Bearer {}", answer.token),
+        login: login.to_string(),
+        unit_id: answer.user.unit_id,
+    })
 }
 
 impl Session {

@@ -8,6 +8,7 @@
 //! - `seed`: fills a database through the `Store` trait (demo city + N cases in realistic states).
 //! - `inbox`: list latency on a seeded database, through the store and through HTTP.
 //! - `lifecycle`: whole lifecycles per second over HTTP (create → … → closed), per-step latency.
+//! - `store-create`: the same intake straight into the store, no HTTP (the writer's ceiling).
 //! - `verify`: checks that a list of acknowledged case ids is in a database (after a kill -9).
 //! - `rss`: the resident set of a process (VmRSS, VmHWM).
 
@@ -39,6 +40,8 @@ enum Command {
     Inbox(inbox::Args),
     /// Whole lifecycles over HTTP: create → dispatch → sign → reply → review → callback (closed).
     Lifecycle(lifecycle::Args),
+    /// The same intake without HTTP: N tasks call Store::create_case directly (the writer's ceiling).
+    StoreCreate(create::StoreArgs),
     /// Check that every case id in a file (one per line, from `create --ids-out`) is stored.
     Verify(create::VerifyArgs),
     /// Resident memory of a process: VmRSS and VmHWM from /proc/PID/status.
@@ -51,6 +54,7 @@ fn main() {
         Ok(rt) => rt,
         Err(e) => fail(format!("cannot start the runtime: {e}")),
     };
+    let load_before = loadavg();
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Create(a) => create::run(a).await,
@@ -58,11 +62,23 @@ fn main() {
             Command::Inbox(a) => inbox::run(a).await,
             Command::Lifecycle(a) => lifecycle::run(a).await,
             Command::Verify(a) => create::verify(a).await,
+            Command::StoreCreate(a) => create::store_create(a).await,
             Command::Rss(a) => rss::run(a),
         }
     });
     match result {
-        Ok(json) => println!("{json}"),
+        Ok(json) => {
+            // Stamp every result with the machine's load: the box is shared with other builds.
+            let mut v: serde_json::Value = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("unix_time".into(), serde_json::json!(now_millis() / 1000));
+                obj.insert("loadavg_before".into(), serde_json::json!(load_before));
+                obj.insert("loadavg_after".into(), serde_json::json!(loadavg()));
+                println!("{v}");
+            } else {
+                println!("{json}");
+            }
+        }
         Err(e) => fail(e),
     }
 }
@@ -70,6 +86,11 @@ fn main() {
 fn fail(msg: impl std::fmt::Display) -> ! {
     eprintln!("minsheng-bench: {msg}");
     std::process::exit(1);
+}
+
+/// The 1-minute load average from /proc/loadavg.
+fn loadavg() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
 }
 
 /// Milliseconds since the Unix epoch, now.

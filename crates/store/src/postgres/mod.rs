@@ -23,7 +23,8 @@ use crate::{
 };
 
 /// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql"))];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;

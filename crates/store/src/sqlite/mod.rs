@@ -22,7 +22,8 @@ use crate::{
     NewUser, Scope, Store, StoreError, StoreResult, UnitRecord, UserRecord, build_new_case, from_json, like_pattern, to_json,
 };
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql"))];
 /// Upper bound of requests committed together; bounds the latency one group adds.
 const MAX_GROUP: usize = 256;
 const READERS: usize = 4;
@@ -157,13 +158,15 @@ fn writer_loop(conn: Connection, rx: std::sync::mpsc::Receiver<Job>) {
             }
             continue;
         }
+        // Cached statements: parsing these four on every request cost ~5 % of the writer.
+        let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]).map(|_| ()));
         for job in jobs {
-            if let Err(e) = conn.execute_batch("SAVEPOINT request") {
+            if let Err(e) = run("SAVEPOINT request") {
                 tracing::error!(error = %e, "savepoint failed");
             }
             let (ok, completion) = job(&conn);
-            let end = if ok { "RELEASE request" } else { "ROLLBACK TO request; RELEASE request" };
-            if let Err(e) = conn.execute_batch(end) {
+            let end = if ok { run("RELEASE request") } else { run("ROLLBACK TO request").and_then(|()| run("RELEASE request")) };
+            if let Err(e) = end {
                 tracing::error!(error = %e, "savepoint release failed");
             }
             completions.push(completion);

@@ -74,7 +74,8 @@ impl Evaluation {
             let tp = confusion[i][i] as f64;
             let support: usize = confusion[i].iter().sum();
             let predicted: usize = confusion.iter().map(|row| row[i]).sum();
-            if support == 0 && predicted == 0 {
+            // The empty name stands for "no prediction": it counts as an error, not as a label.
+            if name.is_empty() || (support == 0 && predicted == 0) {
                 continue;
             }
             let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
@@ -84,8 +85,6 @@ impl Evaluation {
             f1_count += 1;
             per_label.push(LabelMetrics { label: name.clone(), precision, recall, f1, support });
         }
-        // The empty name stands for "no prediction"; it has no row of its own in the table.
-        per_label.retain(|m| !m.label.is_empty());
         Self {
             examples: n,
             accuracy: if n > 0 { hits as f64 / n as f64 } else { 0.0 },

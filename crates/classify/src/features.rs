@@ -25,17 +25,24 @@ pub struct FeatureConfig {
     pub min_df: u32,
     /// Use 1 + ln(tf) instead of raw counts.
     pub sublinear_tf: bool,
+    /// The first this many content tokens also count as separate "lead" terms: a message opens
+    /// with its title, the densest statement of the matter (0 disables).
+    pub lead_tokens: usize,
+    /// Re-cut segmented input with this crate's jieba (domain dictionary included) after joining
+    /// its tokens, so both input forms are segmented the same way.
+    pub resegment: bool,
 }
 
 impl Default for FeatureConfig {
     fn default() -> Self {
-        Self { word_bigrams: true, char_ngram_min: 2, char_ngram_max: 3, char_weight: 1.0, min_df: 2, sublinear_tf: true }
+        Self { word_bigrams: true, char_ngram_min: 2, char_ngram_max: 3, char_weight: 1.0, min_df: 3, sublinear_tf: true, lead_tokens: 0, resegment: false }
     }
 }
 
 const NS_WORD: u8 = 1;
 const NS_WORD_BIGRAM: u8 = 2;
 const NS_CHAR: u8 = 3;
+const NS_LEAD: u8 = 4;
 
 fn fnv1a(ns: u8, parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -69,6 +76,9 @@ pub fn count_terms(tokens: &[String], config: &FeatureConfig) -> TermCounts {
     };
     for (i, w) in tokens.iter().enumerate() {
         add(fnv1a(NS_WORD, &[w]), false);
+        if i < config.lead_tokens {
+            add(fnv1a(NS_LEAD, &[w]), false);
+        }
         if config.word_bigrams
             && let Some(next) = tokens.get(i + 1)
         {
@@ -159,7 +169,7 @@ impl Vectorizer {
         kept.sort_unstable_by_key(|&(h, _)| h);
         let n = docs.len() as f64;
         let terms: Vec<u64> = kept.iter().map(|&(h, _)| h).collect();
-        let idf: Vec<f32> = kept.iter().map(|&(_, d)| (((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0) as f32).collect();
+        let idf: Vec<f32> = kept.iter().map(|&(_, d)| ((((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0) * 1e4).round() as f32 / 1e4).collect();
         let mut v = Self { config: config.clone(), terms, idf, index: HashMap::default() };
         v.rebuild_index();
         v
@@ -216,7 +226,7 @@ mod tests {
 
     #[test]
     fn transform_is_unit_length_and_drops_rare_terms() {
-        let config = FeatureConfig::default();
+        let config = FeatureConfig { min_df: 2, ..FeatureConfig::default() };
         let a = count_terms(&toks("噪音 扰民 晚上"), &config);
         let b = count_terms(&toks("噪音 扰民 白天"), &config);
         let v = Vectorizer::fit(&[&a, &b], &config);

@@ -13,7 +13,7 @@ use crate::eval::Evaluation;
 use crate::features::{FeatureConfig, TermCounts, Vectorizer, count_terms};
 use crate::groups::{assign_folds, near_duplicate_groups};
 use crate::linear::{LinearScorer, SvmParams, train_ovr};
-use crate::text::{Document, TOKENIZER_VERSION, tokens};
+use crate::text::{Document, TOKENIZER_VERSION, tokens_with};
 
 /// Version of the model file layout; bumped whenever a saved model would be read differently.
 pub const FORMAT_VERSION: u32 = 1;
@@ -58,7 +58,7 @@ impl Default for TrainOptions {
             features: FeatureConfig::default(),
             svm: SvmParams::default(),
             calibration_folds: 5,
-            duplicate_threshold: 0.5,
+            duplicate_threshold: 0.4,
             seed: 20_200_601,
         }
     }
@@ -70,7 +70,7 @@ impl TrainOptions {
         if !(self.svm.c > 0.0 && self.svm.c.is_finite()) {
             return bad("svm.c must be a positive number");
         }
-        if !(self.svm.tolerance > 0.0) || self.svm.max_epochs == 0 {
+        if self.svm.tolerance.is_nan() || self.svm.tolerance <= 0.0 || self.svm.max_epochs == 0 {
             return bad("svm.tolerance must be positive and svm.max_epochs at least 1");
         }
         if self.features.char_ngram_min > self.features.char_ngram_max || self.features.char_ngram_max > 8 {
@@ -142,9 +142,16 @@ impl Model {
         self.predict_document(&Document::raw(text))
     }
 
+    /// The `k` most likely labels with their calibrated probabilities (for a review queue).
+    pub fn predict_top(&self, text: &str, k: usize) -> Vec<(String, f64)> {
+        let mut ranked = self.predict(text);
+        ranked.truncate(k);
+        ranked
+    }
+
     /// As [`Model::predict`], for a document in either form.
     pub fn predict_document(&self, doc: &Document) -> Vec<(String, f64)> {
-        let counts = count_terms(&tokens(doc), &self.vectorizer.config);
+        let counts = count_terms(&tokens_with(doc, self.vectorizer.config.resegment), &self.vectorizer.config);
         self.predict_counts(&counts)
     }
 
@@ -211,7 +218,7 @@ pub(crate) fn prepare(examples: &[Example], options: &TrainOptions) -> Result<Pr
     if labels.len() < 2 {
         return Err(Error::TooFewLabels { found: labels.len() });
     }
-    let toks: Vec<Vec<String>> = examples.iter().map(|e| tokens(&e.doc)).collect();
+    let toks: Vec<Vec<String>> = examples.iter().map(|e| tokens_with(&e.doc, options.features.resegment)).collect();
     let counts = toks.iter().map(|t| count_terms(t, &options.features)).collect();
     let y = examples.iter().map(|e| labels.binary_search(&e.label).unwrap_or(0)).collect();
     let groups = near_duplicate_groups(&toks, options.duplicate_threshold);

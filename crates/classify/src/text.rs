@@ -625,11 +625,24 @@ fn keep(token: &str) -> bool {
 
 /// The content tokens of a document, in order.
 pub fn tokens(doc: &Document) -> Vec<String> {
+    tokens_with(doc, false)
+}
+
+/// As [`tokens`]; with `resegment`, segmented input is joined and cut again by jieba.
+pub fn tokens_with(doc: &Document, resegment: bool) -> Vec<String> {
     let text = normalize(&doc.text);
     match doc.form {
-        TextForm::Raw => JIEBA.cut(&text, true).into_iter().map(|t| t.word.trim()).filter(|w| keep(w)).map(str::to_owned).collect(),
+        TextForm::Segmented if resegment => {
+            let joined: String = text.split_whitespace().collect::<Vec<_>>().join("");
+            cut(&joined)
+        }
+        TextForm::Raw => cut(&text),
         TextForm::Segmented => text.split_whitespace().filter(|w| keep(w)).map(str::to_owned).collect(),
     }
+}
+
+fn cut(text: &str) -> Vec<String> {
+    JIEBA.cut(text, true).into_iter().map(|t| t.word.trim()).filter(|w| keep(w)).map(str::to_owned).collect()
 }
 
 #[cfg(test)]

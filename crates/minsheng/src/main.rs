@@ -77,6 +77,12 @@ enum Command {
         #[arg(long, group = "limit", value_name = "N")]
         hours: Option<u32>,
     },
+    /// The text classifier for citizen messages: train, predict and evaluate on labelled CSV.
+    ///
+    /// A CSV has a `label` column and either `text`, or `title` and `detail`, or `tokens`
+    /// (space-separated words).
+    #[command(subcommand)]
+    Classifier(ClassifierCommand),
     /// Import historical cases from CSV (e.g. messages_with_replies.csv).
     Import {
         /// The CSV file. Columns: msg_id,title,time,detail,reply,reply_time (the 问政 export) or
@@ -89,6 +95,33 @@ enum Command {
         /// Cases per transaction.
         #[arg(long, default_value_t = 500)]
         batch: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClassifierCommand {
+    /// Train a model on one or more labelled files and save it.
+    Train {
+        #[arg(long = "input", required = true, value_name = "FILE.csv")]
+        inputs: Vec<PathBuf>,
+        #[arg(long, value_name = "MODEL")]
+        output: PathBuf,
+    },
+    /// Write every input row with two added columns, `predicted` and `confidence`.
+    Predict {
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        #[arg(long, value_name = "FILE.csv")]
+        input: PathBuf,
+        #[arg(long, value_name = "OUT.csv")]
+        output: PathBuf,
+    },
+    /// Accuracy, macro-F1 and the per-label table on a labelled file.
+    Evaluate {
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        #[arg(long, value_name = "FILE.csv")]
+        input: PathBuf,
     },
 }
 
@@ -167,6 +200,13 @@ fn fail(msg: impl std::fmt::Display) -> ! {
 async fn main() {
     let cli = Cli::parse();
     init_logging();
+    // The classifier works on files only: no database is opened for it.
+    if let Command::Classifier(c) = &cli.command {
+        if let Err(e) = classifier(c) {
+            fail(e);
+        }
+        return;
+    }
     let listen_flag = match &cli.command {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
@@ -196,6 +236,7 @@ async fn main() {
         Command::Apikey(c) => apikey(&app, c).await,
         Command::Import { file, unit, batch } => import(&app, &file, unit, batch).await,
         Command::Calendar(c) => calendar(&app, c).await,
+        Command::Classifier(_) => Ok(()),
         Command::Deadline { start, working_days, working_hours, hours } => deadline(&app, &start, working_days, working_hours, hours).await,
     };
     if let Err(e) = result {
@@ -300,6 +341,40 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+fn classifier(c: &ClassifierCommand) -> Result<(), String> {
+    use minsheng_classify as mc;
+    match c {
+        ClassifierCommand::Train { inputs, output } => {
+            let mut examples = Vec::new();
+            for input in inputs {
+                examples.extend(mc::read_labelled_csv(input).map_err(|e| e.to_string())?);
+            }
+            let examples = mc::dedup_exact(examples);
+            let started = std::time::Instant::now();
+            let model = mc::train(&examples, &mc::TrainOptions::default()).map_err(|e| e.to_string())?;
+            model.save(output).map_err(|e| e.to_string())?;
+            println!(
+                "已训练 trained on {} messages, {} labels in {:.1} s → {}",
+                examples.len(),
+                model.labels().len(),
+                started.elapsed().as_secs_f64(),
+                output.display()
+            );
+        }
+        ClassifierCommand::Predict { model, input, output } => {
+            let model = mc::Model::load(model).map_err(|e| e.to_string())?;
+            let n = mc::predict_csv(&model, input, output).map_err(|e| e.to_string())?;
+            println!("已预测 predicted {n} rows → {}", output.display());
+        }
+        ClassifierCommand::Evaluate { model, input } => {
+            let model = mc::Model::load(model).map_err(|e| e.to_string())?;
+            let examples = mc::read_labelled_csv(input).map_err(|e| e.to_string())?;
+            print!("{}", mc::evaluate(&model, &examples));
+        }
+    }
+    Ok(())
 }
 
 async fn calendar(app: &App, c: CalendarCommand) -> Result<(), String> {

@@ -214,3 +214,52 @@ fn calendar_and_deadlines_from_the_command_line() {
     let (ok, _, err) = run(&db, &["calendar", "import", file.to_str().unwrap()]);
     assert!(!ok && err.contains("2026"), "a date in another year is refused: {err}");
 }
+
+/// The classifier's command-line contract on a sample of the real labelled messages (every 8th
+/// row of train_raw.csv for training, the rows after those for evaluation).
+#[test]
+fn classifier_train_predict_evaluate() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/govmsg/train_raw.csv");
+    let text = std::fs::read_to_string(&shared).unwrap_or_else(|e| panic!("the labelled messages are needed at {}: {e}", shared.display()));
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let dir = std::env::temp_dir().join(format!("minsheng-clf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, pick: &dyn Fn(usize) -> bool| {
+        let path = dir.join(name);
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(["text", "label"]).unwrap();
+        for (i, r) in rows.iter().enumerate().filter(|(i, _)| pick(*i)) {
+            let _ = i;
+            w.write_record(r).unwrap();
+        }
+        w.flush().unwrap();
+        path
+    };
+    let train = write("train.csv", &|i| i % 8 == 0);
+    let test = write("test.csv", &|i| i % 8 == 1);
+    let model = dir.join("model.json");
+    let out = Command::new(BIN).args(["classifier", "train", "--input", train.to_str().unwrap(), "--output", model.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let predicted = dir.join("out.csv");
+    let out = Command::new(BIN)
+        .args(["classifier", "predict", "--model", model.to_str().unwrap(), "--input", test.to_str().unwrap(), "--output", predicted.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut r = csv::Reader::from_path(&predicted).unwrap();
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(headers.iter().collect::<Vec<_>>(), ["text", "label", "predicted", "confidence"]);
+    let out_rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(out_rows.len(), rows.iter().enumerate().filter(|(i, _)| i % 8 == 1).count(), "every input row is written");
+    let correct = out_rows.iter().filter(|x| x[1] == x[2]).count();
+    assert!(correct * 10 > out_rows.len() * 6, "better than 60 % on held-out rows with 1/8 of the data: {correct}/{}", out_rows.len());
+    assert!(out_rows.iter().all(|x| x[3].parse::<f64>().is_ok_and(|c| (0.0..=1.0).contains(&c))));
+    let out = Command::new(BIN).args(["classifier", "evaluate", "--model", model.to_str().unwrap(), "--input", test.to_str().unwrap()]).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && report.contains("macro-F1") && report.contains("城乡建设"), "{report}");
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "text\n没有标签\n").unwrap();
+    let out = Command::new(BIN).args(["classifier", "train", "--input", bad.to_str().unwrap(), "--output", model.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success(), "a file without labels is refused");
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and tests the browser application end to end:
 #   1. web/: npm ci, type-check and build to web/dist, unit tests (vitest);
-#   2. builds the server (cargo build -p minsheng);
+#   2. builds the server (cargo build --workspace --bins);
 #   3. starts it on a free loopback port with a fresh SQLite database in a temporary directory,
 #      the demo city (--demo) and the built application (--web web/dist);
 #   4. runs the browser test web/e2e/flow.mjs against it (headless Debian chromium), which saves
@@ -38,8 +38,10 @@ log "web: type-check and build (web/dist)"
 log "web: unit tests"
 (cd web && "${NICE[@]}" npm test)
 
-log "server: cargo build -p minsheng"
-"${NICE[@]}" cargo build -p minsheng
+# --workspace: the same feature set as `cargo test --workspace`, so after the Rust tests nothing
+# is compiled again.
+log "server: cargo build --workspace --bins"
+"${NICE[@]}" cargo build --workspace --bins
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN="$TARGET_DIR/debug/minsheng"
 [ -x "$BIN" ] || { echo "error: $BIN was not built" >&2; exit 1; }

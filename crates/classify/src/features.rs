@@ -35,7 +35,7 @@ pub struct FeatureConfig {
 
 impl Default for FeatureConfig {
     fn default() -> Self {
-        Self { word_bigrams: true, char_ngram_min: 2, char_ngram_max: 3, char_weight: 1.0, min_df: 3, sublinear_tf: true, lead_tokens: 0, resegment: false }
+        Self { word_bigrams: false, char_ngram_min: 1, char_ngram_max: 2, char_weight: 0.7, min_df: 3, sublinear_tf: true, lead_tokens: 20, resegment: false }
     }
 }
 
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn counts_words_bigrams_and_char_ngrams() {
-        let config = FeatureConfig { char_ngram_min: 2, char_ngram_max: 2, ..FeatureConfig::default() };
+        let config = FeatureConfig { word_bigrams: true, char_ngram_min: 2, char_ngram_max: 2, lead_tokens: 0, ..FeatureConfig::default() };
         let t = count_terms(&toks("路灯 不亮"), &config);
         // 2 words + 1 word bigram + 3 character bigrams (路灯 灯不 不亮)
         assert_eq!(t.terms.len(), 6);

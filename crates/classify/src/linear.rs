@@ -23,7 +23,7 @@ pub struct SvmParams {
 
 impl Default for SvmParams {
     fn default() -> Self {
-        Self { c: 1.0, balanced: true, tolerance: 0.05, max_epochs: 200 }
+        Self { c: 2.0, balanced: true, tolerance: 0.05, max_epochs: 200 }
     }
 }
 

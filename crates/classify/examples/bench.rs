@@ -80,10 +80,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let s = model.summary();
     println!("training examples {} ({} distinct after near-duplicate merge), {} features", s.examples, s.distinct_messages, s.features);
     if let Some(cv) = &s.cv {
-        println!("embedded internal {}-fold CV: macro-F1 {:.4}, accuracy {:.4}, ECE {:.4}", s.cv_folds.unwrap_or(0), cv.macro_f1, cv.accuracy, cv.ece);
+        println!(
+            "embedded internal {}-fold CV: macro-F1 {:.4}, accuracy {:.4}, ECE {:.4}",
+            s.cv_folds.unwrap_or(0),
+            cv.macro_f1,
+            cv.accuracy,
+            cv.ece
+        );
     }
     println!("temperature {:.4}", model.temperature());
-    println!("training time: median {:.2} s over {runs} runs ({:?})", median(train_secs.clone()), train_secs.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>());
+    println!(
+        "training time: median {:.2} s over {runs} runs ({:?})",
+        median(train_secs.clone()),
+        train_secs.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>()
+    );
     println!("model file: {:.1} MB ({})", size as f64 / 1e6, model_path.display());
     println!("load time: median {:.3} s", median(load_secs));
     println!(

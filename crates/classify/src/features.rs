@@ -35,7 +35,16 @@ pub struct FeatureConfig {
 
 impl Default for FeatureConfig {
     fn default() -> Self {
-        Self { word_bigrams: false, char_ngram_min: 1, char_ngram_max: 2, char_weight: 0.7, min_df: 3, sublinear_tf: true, lead_tokens: 20, resegment: false }
+        Self {
+            word_bigrams: false,
+            char_ngram_min: 1,
+            char_ngram_max: 2,
+            char_weight: 0.7,
+            min_df: 3,
+            sublinear_tf: true,
+            lead_tokens: 20,
+            resegment: false,
+        }
     }
 }
 
@@ -169,7 +178,8 @@ impl Vectorizer {
         kept.sort_unstable_by_key(|&(h, _)| h);
         let n = docs.len() as f64;
         let terms: Vec<u64> = kept.iter().map(|&(h, _)| h).collect();
-        let idf: Vec<f32> = kept.iter().map(|&(_, d)| ((((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0) * 1e4).round() as f32 / 1e4).collect();
+        let idf: Vec<f32> =
+            kept.iter().map(|&(_, d)| ((((1.0 + n) / (1.0 + f64::from(d))).ln() + 1.0) * 1e4).round() as f32 / 1e4).collect();
         let mut v = Self { config: config.clone(), terms, idf, index: HashMap::default() };
         v.rebuild_index();
         v

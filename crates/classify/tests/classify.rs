@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 
 use minsheng_classify::{
-    Document, Error, Example, Model, TrainOptions, cross_validate, evaluate, predict_csv, read_labelled_csv, read_unlabelled_csv,
-    train,
+    Document, Error, Example, Model, TrainOptions, cross_validate, evaluate, predict_csv, read_labelled_csv, read_unlabelled_csv, train,
 };
 
 const CLASSES: [(&str, &[&str]); 3] = [
@@ -145,7 +144,8 @@ fn reads_title_detail_text_and_tokens_csvs() -> Result<(), Error> {
     let examples = read_labelled_csv(&tk)?;
     assert_eq!(examples, vec![Example::segmented("小区 路灯 不亮", "城乡建设")]);
 
-    let tx = write("text.csv", "Text,Label\n医院看病太贵,卫生计生\n");
+    // Header names are matched case-insensitively, and a spreadsheet's UTF-8 byte-order mark is ignored.
+    let tx = write("text.csv", "\u{feff}Text,Label\n医院看病太贵,卫生计生\n");
     assert_eq!(read_labelled_csv(&tx)?, vec![Example::raw("医院看病太贵", "卫生计生")]);
 
     // For prediction the label column is optional.
@@ -188,7 +188,8 @@ fn predict_csv_keeps_rows_and_adds_prediction_columns() -> Result<(), Error> {
     let mut reader = csv::Reader::from_path(&output).map_err(|source| Error::Csv { path: output.clone(), source })?;
     let headers = reader.headers().map_err(|source| Error::Csv { path: output.clone(), source })?.clone();
     assert_eq!(headers.iter().collect::<Vec<_>>(), ["msg_id", "title", "detail", "likes", "predicted", "confidence"]);
-    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|source| Error::Csv { path: output.clone(), source })?;
+    let rows: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().map_err(|source| Error::Csv { path: output.clone(), source })?;
     assert_eq!(rows[0].iter().take(4).collect::<Vec<_>>(), ["7", "小区路灯坏了", "物业不管", "3"]);
     assert_eq!(&rows[1][1], "学校, 老师");
     assert_eq!(&rows[0][4], "城乡建设");

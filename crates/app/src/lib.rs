@@ -76,6 +76,11 @@ impl App {
         }
     }
 
+    /// The clocks that run for `case` under the limits and the calendar in force now.
+    pub fn running_clocks(&self, case: &minsheng_domain::case::Case) -> Vec<minsheng_domain::deadline::Deadline> {
+        minsheng_domain::deadline::running(case, &self.settings.limits, &self.calendar())
+    }
+
     /// Reloads the calendar from the database (shipped years plus imported ones).
     pub async fn reload_calendar(&self) -> minsheng_domain::DomainResult<()> {
         let fresh = Arc::new(self.working_calendar().await?);

@@ -34,8 +34,7 @@ impl App {
         for d in due {
             by_case.entry(d.case_id).or_default().push(d);
         }
-        let calendar = self.calendar();
-        let clocks = |c: &minsheng_domain::case::Case| minsheng_domain::deadline::running(c, &self.settings.limits, &calendar);
+        let clocks = |c: &minsheng_domain::case::Case| self.running_clocks(c);
         let mut report = WatchReport::default();
         let system = Actor::system();
         for (case_id, due) in by_case {

@@ -257,7 +257,7 @@ impl App {
         // The clocks of the new case do not depend on its id or number: fold a provisional one.
         if let Some(provisional) = CaseNumber::compose(&self.settings.number_prefix, "19700101", 1).ok() {
             let (case, _) = minsheng_store::build_new_case(0, provisional, &new);
-            new.deadlines = Some(minsheng_domain::deadline::running(&case, &self.settings.limits, &self.calendar()));
+            new.deadlines = Some(self.running_clocks(&case));
         }
         let case = self.store.create_case(new.clone()).await?;
         metrics_case_event("received");
@@ -459,8 +459,7 @@ impl App {
         let now = self.clock.now();
         let kinds = lifecycle::decide(&case, actor, &command, note.as_ref(), &self.settings.rules, now)?;
         let note_text = note.map(|n| n.as_str().to_string());
-        let calendar = self.calendar();
-        let clocks = |c: &Case| minsheng_domain::deadline::running(c, &self.settings.limits, &calendar);
+        let clocks = |c: &Case| self.running_clocks(c);
         let mut changes = vec![change_for(&case, actor, kinds, note_text.clone(), now, &clocks)];
         if let Some(target) = merge_target {
             let kinds = lifecycle::decide_merge_target(&case, &target)?;

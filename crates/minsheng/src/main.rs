@@ -40,7 +40,7 @@ enum Command {
         /// Address to listen on, HOST:PORT (default 127.0.0.1:8080; also MINSHENG_LISTEN).
         #[arg(long, value_name = "HOST:PORT")]
         listen: Option<String>,
-        /// Load the demo city (海口市) if the database has no units yet.
+        /// Load the demo city (海口市) where it is missing, and print the demo logins.
         #[arg(long)]
         demo: bool,
         /// The built browser application to serve at / (default ./web/dist; also MINSHENG_WEB).
@@ -264,14 +264,8 @@ fn print_demo(s: &minsheng_app::demo::DemoSummary) {
 }
 
 async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Result<(), String> {
-    let demo_summary = if demo && app.store.list_units().await.map_err(|e| e.to_string())?.is_empty() {
-        Some(load_demo(&app).await?)
-    } else if demo {
-        // Already loaded: still show the logins so the quick start always prints them.
-        Some(load_demo(&app).await?)
-    } else {
-        None
-    };
+    // Loading is idempotent, so an already loaded city still yields the logins to print.
+    let demo_summary = if demo { Some(load_demo(&app).await?) } else { None };
     let listener = tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!();

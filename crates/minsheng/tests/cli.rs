@@ -239,11 +239,23 @@ fn classifier_train_predict_evaluate() {
     let train = write("train.csv", &|i| i % 8 == 0);
     let test = write("test.csv", &|i| i % 8 == 1);
     let model = dir.join("model.json");
-    let out = Command::new(BIN).args(["classifier", "train", "--input", train.to_str().unwrap(), "--output", model.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["classifier", "train", "--input", train.to_str().unwrap(), "--output", model.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let predicted = dir.join("out.csv");
     let out = Command::new(BIN)
-        .args(["classifier", "predict", "--model", model.to_str().unwrap(), "--input", test.to_str().unwrap(), "--output", predicted.to_str().unwrap()])
+        .args([
+            "classifier",
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            test.to_str().unwrap(),
+            "--output",
+            predicted.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -255,11 +267,17 @@ fn classifier_train_predict_evaluate() {
     let correct = out_rows.iter().filter(|x| x[1] == x[2]).count();
     assert!(correct * 10 > out_rows.len() * 6, "better than 60 % on held-out rows with 1/8 of the data: {correct}/{}", out_rows.len());
     assert!(out_rows.iter().all(|x| x[3].parse::<f64>().is_ok_and(|c| (0.0..=1.0).contains(&c))));
-    let out = Command::new(BIN).args(["classifier", "evaluate", "--model", model.to_str().unwrap(), "--input", test.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["classifier", "evaluate", "--model", model.to_str().unwrap(), "--input", test.to_str().unwrap()])
+        .output()
+        .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && report.contains("macro-F1") && report.contains("城乡建设"), "{report}");
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "text\n没有标签\n").unwrap();
-    let out = Command::new(BIN).args(["classifier", "train", "--input", bad.to_str().unwrap(), "--output", model.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["classifier", "train", "--input", bad.to_str().unwrap(), "--output", model.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "a file without labels is refused");
 }

@@ -269,6 +269,16 @@ pub struct LeaderRef {
     pub name: String,
 }
 
+/// A joint meeting (会商) convened by a leader: who leads and who assists from now on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JointMeeting {
+    pub at: Millis,
+    pub lead: UnitRef,
+    pub assisting: Vec<UnitRef>,
+    pub by: Option<UserId>,
+}
+
 /// A period during which the case was suspended (挂起); `to` is open while it still is.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -345,6 +355,30 @@ pub struct Case {
     /// How many clocks ran out (红灯) on this case.
     #[serde(default)]
     pub overdue_count: u32,
+    /// Whether the reply clock ran out (超期) at least once: the red line of the escalation ladder.
+    #[serde(default)]
+    pub reply_overdue: bool,
+    /// Whether each step was done after its clock ran out, judged when it was done against the
+    /// clock running then (so approved extensions and suspensions count); `None` when no clock ran.
+    #[serde(default)]
+    pub sign_late: Option<bool>,
+    #[serde(default)]
+    pub contact_late: Option<bool>,
+    #[serde(default)]
+    pub reply_late: Option<bool>,
+    /// Who signed for the order (签收人): the handler that automatic urging reaches first.
+    #[serde(default)]
+    pub signed_by: Option<UserId>,
+    /// How many callbacks found the citizen unsatisfied, across redos.
+    #[serde(default)]
+    pub unsatisfied_count: u32,
+    /// The unit of whoever recorded the rating (the centre, or the handling unit's leader on duty):
+    /// the callback counts in that unit's assessment.
+    #[serde(default)]
+    pub callback_unit_id: Option<UnitId>,
+    /// The joint meeting (会商) that last settled the lead and assisting units.
+    #[serde(default)]
+    pub joint_meeting: Option<JointMeeting>,
     pub final_reply: bool,
     pub answered_on_spot: bool,
     pub closed_at: Option<Millis>,
@@ -399,6 +433,14 @@ impl Case {
             reporters: 1,
             info_added: 0,
             overdue_count: 0,
+            reply_overdue: false,
+            sign_late: None,
+            contact_late: None,
+            reply_late: None,
+            signed_by: None,
+            unsatisfied_count: 0,
+            callback_unit_id: None,
+            joint_meeting: None,
             final_reply: false,
             answered_on_spot: false,
             closed_at: None,
@@ -424,6 +466,11 @@ impl Case {
         self.handling_unit.as_ref().is_some_and(|u| u.id == unit)
             || self.lead_unit.as_ref().is_some_and(|u| u.id == unit)
             || self.assisting.iter().any(|a| a.unit.id == unit)
+    }
+
+    /// Whether `step` done at `at` was past the clock running for it, if one ran.
+    fn late(&self, step: crate::deadline::Step, at: Millis) -> Option<bool> {
+        self.deadlines.iter().find(|d| d.step == step).and_then(|d| d.due_at).map(|due| at > due)
     }
 
     fn involve(&mut self, unit: &UnitRef) {
@@ -468,6 +515,8 @@ impl Case {
                 self.state = CaseState::Dispatched;
             }
             K::Signed => {
+                self.sign_late = self.late(crate::deadline::Step::Sign, at);
+                self.signed_by = event.actor.user_id;
                 self.signed_at = Some(at);
                 self.state = CaseState::Handling;
             }
@@ -522,6 +571,7 @@ impl Case {
             }
             K::Contacted { .. } => {
                 if self.contacted_at.is_none() {
+                    self.contact_late = self.late(crate::deadline::Step::Contact, at);
                     self.contacted_at = Some(at);
                 }
             }
@@ -532,6 +582,10 @@ impl Case {
                 }
             }
             K::Replied { text, solved } => {
+                // Late once stays late: a redo's new reply does not erase the first delay.
+                if let Some(late) = self.late(crate::deadline::Step::Reply, at) {
+                    self.reply_late = Some(late || self.reply_late == Some(true));
+                }
                 self.reply = Some(Reply { text: text.clone(), solved: *solved, at, unit_id: event.actor.unit_id });
                 self.solved = Some(*solved);
                 self.state = CaseState::Replied;
@@ -552,10 +606,15 @@ impl Case {
                 match outcome {
                     CallbackOutcome::Unreachable => self.last_unreachable_at = Some(at),
                     CallbackOutcome::Unsatisfied => {
+                        self.unsatisfied_count += 1;
+                        self.callback_unit_id = event.actor.unit_id;
                         self.rating = Some(*outcome);
                         self.state = CaseState::Unsatisfied;
                     }
-                    _ => self.rating = Some(*outcome),
+                    _ => {
+                        self.callback_unit_id = event.actor.unit_id;
+                        self.rating = Some(*outcome);
+                    }
                 }
             }
             K::Redone => {
@@ -617,9 +676,35 @@ impl Case {
                 self.closed_at = Some(at);
                 self.state = CaseState::Withdrawn;
             }
-            K::Warned { level, .. } => {
+            K::Warned { level, step } => {
                 if *level == crate::deadline::Light::Red {
                     self.overdue_count += 1;
+                    if *step == crate::deadline::Step::Reply {
+                        self.reply_overdue = true;
+                    }
+                }
+            }
+            K::JointMeetingHeld { lead, assisting } => {
+                let lead_changes = self.lead_unit.as_ref().map(|u| u.id) != Some(lead.id);
+                self.joint_meeting = Some(JointMeeting {
+                    at,
+                    lead: lead.clone(),
+                    assisting: assisting.clone(),
+                    by: event.actor.user_id,
+                });
+                if lead_changes {
+                    // A new lead signs afresh, as after a reassignment.
+                    self.set_lead(lead, assisting);
+                    self.dispatched_at = Some(at);
+                    self.holder_since = Some(at);
+                    self.state = CaseState::Dispatched;
+                } else {
+                    for u in assisting {
+                        if !self.assisting.iter().any(|a| a.unit.id == u.id) {
+                            self.assisting.push(Assist { unit: u.clone(), replied: false });
+                        }
+                        self.involve(u);
+                    }
                 }
             }
         }

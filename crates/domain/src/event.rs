@@ -121,6 +121,8 @@ pub enum EventKind {
     Withdrawn,
     /// 时限预警 (yellow, 75 % used) or 超时 (red): raised by the scheduler, once per clock and level.
     Warned { step: crate::deadline::Step, level: crate::deadline::Light },
+    /// 会商: a leader's joint meeting names the lead and assisting units.
+    JointMeetingHeld { lead: UnitRef, assisting: Vec<UnitRef> },
 }
 
 impl EventKind {
@@ -162,6 +164,7 @@ impl EventKind {
             K::InfoAdded => "info_added",
             K::Withdrawn => "withdrawn",
             K::Warned { .. } => "warned",
+            K::JointMeetingHeld { .. } => "joint_meeting_held",
         }
     }
 
@@ -213,6 +216,14 @@ impl EventKind {
             K::Withdrawn => "市民撤诉".into(),
             K::Warned { step, level: crate::deadline::Light::Red } => format!("{}已超时（红灯）", step.label_zh()),
             K::Warned { step, .. } => format!("{}即将到期（黄灯预警）", step.label_zh()),
+            K::JointMeetingHeld { lead, assisting } => {
+                let names: Vec<&str> = assisting.iter().map(|u| u.name.as_str()).collect();
+                if names.is_empty() {
+                    format!("会商：{}牵头", lead.name)
+                } else {
+                    format!("会商：{}牵头，{}协办", lead.name, names.join("、"))
+                }
+            }
         }
     }
 

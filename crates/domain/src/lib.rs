@@ -16,8 +16,10 @@ pub mod access;
 pub mod case;
 pub mod deadline;
 pub mod error;
+pub mod escalation;
 pub mod event;
 pub mod lifecycle;
+pub mod metrics;
 pub mod org;
 pub mod value;
 

@@ -87,6 +87,8 @@ pub enum Command {
     Urge,
     Supervise { level: Supervision },
     Escalate { leader: LeaderRef },
+    /// 会商: the leader who took the case names the lead and assisting units.
+    JointMeeting { lead: UnitRef, assisting: Vec<UnitRef> },
     Merge { into: CaseLink },
     Void { reason: VoidReason },
     AddInfo,
@@ -122,6 +124,7 @@ pub enum Action {
     Urge,
     Supervise,
     Escalate,
+    JointMeeting,
     Merge,
     Void,
     AddInfo,
@@ -171,7 +174,7 @@ struct Rule {
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::AnswerOnSpot,
         Action::Forward,
         Action::Dispatch,
@@ -196,6 +199,7 @@ impl Action {
         Action::Urge,
         Action::Supervise,
         Action::Escalate,
+        Action::JointMeeting,
         Action::Merge,
         Action::Void,
         Action::AddInfo,
@@ -228,6 +232,7 @@ impl Action {
             Action::Urge => "urge",
             Action::Supervise => "supervise",
             Action::Escalate => "escalate",
+            Action::JointMeeting => "joint_meeting",
             Action::Merge => "merge",
             Action::Void => "void",
             Action::AddInfo => "add_info",
@@ -265,6 +270,7 @@ impl Action {
             Action::Urge => "催办",
             Action::Supervise => "督办",
             Action::Escalate => "提级领办",
+            Action::JointMeeting => "会商",
             Action::Merge => "并单",
             Action::Void => "作废",
             Action::AddInfo => "补充诉求",
@@ -319,6 +325,12 @@ impl Action {
             Action::Urge => (&[R::Supervisor, R::Dispatcher, R::Leader, R::System], OPEN, UnitCheck::None, NoteRule::Optional),
             Action::Supervise => (SUPERVISE, OPEN, UnitCheck::None, NoteRule::Required),
             Action::Escalate => (&[R::Supervisor, R::Dispatcher, R::Leader, R::System], OPEN, UnitCheck::None, NoteRule::Required),
+            Action::JointMeeting => (
+                &[R::Leader],
+                &[S::Dispatched, S::Handling, S::Unsatisfied, S::AwaitingDispatch],
+                UnitCheck::None,
+                NoteRule::Required,
+            ),
             Action::Merge => (CENTRE_DISPATCH, OPEN, UnitCheck::None, NoteRule::Optional),
             Action::Void => (&[R::Dispatcher, R::Supervisor], OPEN, UnitCheck::None, NoteRule::Required),
             Action::AddInfo => (&[R::Citizen, R::Operator, R::System], OPEN, UnitCheck::None, NoteRule::Required),
@@ -369,6 +381,7 @@ impl Command {
             Command::Urge => Action::Urge,
             Command::Supervise { .. } => Action::Supervise,
             Command::Escalate { .. } => Action::Escalate,
+            Command::JointMeeting { .. } => Action::JointMeeting,
             Command::Merge { .. } => Action::Merge,
             Command::Void { .. } => Action::Void,
             Command::AddInfo => Action::AddInfo,
@@ -447,11 +460,17 @@ pub fn available_actions(case: &Case, actor: &Actor, rules: &Rules) -> Vec<Actio
             Action::Reply => reply_blocker(case, rules).is_none(),
             Action::PassDown => holds_as_lead(case),
             Action::Supervise => case.supervision != Supervision::Red,
+            Action::JointMeeting => convenes(case, actor),
             Action::Callback => !(actor.role.is_unit_role() && crate::access::identity_hidden_from(actor, case)),
             Action::AnswerOnSpot => case.intake.case_type != CaseType::Report,
             _ => true,
         })
         .collect()
+}
+
+/// Whether this actor is the leader the case was escalated to.
+fn convenes(case: &Case, actor: &Actor) -> bool {
+    matches!((case.escalated_to.as_ref(), actor.user_id), (Some(l), Some(u)) if l.user_id == u)
 }
 
 /// Whether the unit holding the order is the lead itself (not a unit it passed the order down to).
@@ -728,6 +747,14 @@ pub fn decide(
                 return Err(rule_violation(case, action, "已由该领导领办", "already escalated to this leader"));
             }
             vec![K::Escalated { leader: leader.clone() }]
+        }
+        Command::JointMeeting { lead, assisting } => {
+            // Only the leader the case was escalated to convenes its meeting (领导领办 → 会商).
+            if !convenes(case, actor) {
+                return Err(rule_violation(case, action, "只有领办该工单的领导可以召集会商", "only the leader who took the case convenes a joint meeting"));
+            }
+            check_lead_and_assists(case, action, lead, assisting)?;
+            vec![K::JointMeetingHeld { lead: lead.clone(), assisting: assisting.clone() }]
         }
         Command::Merge { into } => {
             if into.id == case.id {

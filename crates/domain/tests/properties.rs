@@ -207,6 +207,7 @@ fn build_command(action: Action, d: &Data, case: &Case) -> Command {
         Action::Urge => Command::Urge,
         Action::Supervise => Command::Supervise { level: d.level },
         Action::Escalate => Command::Escalate { leader: leader_ref(d.leader) },
+        Action::JointMeeting => Command::JointMeeting { lead: unit(d.a), assisting: assisting(d.a) },
         Action::Merge => Command::Merge { into: link(if d.into_self { case.id } else { case.id + 1 }) },
         Action::Void => Command::Void { reason: VoidReason::ALL[d.decision as usize % VoidReason::ALL.len()] },
         Action::AddInfo => Command::AddInfo,

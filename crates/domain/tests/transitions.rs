@@ -26,7 +26,7 @@ fn reach_gets_every_state() {
 
 #[test]
 fn action_table_is_complete_and_named() {
-    assert_eq!(Action::ALL.len(), 28);
+    assert_eq!(Action::ALL.len(), 29);
     for action in Action::ALL {
         assert_eq!(Action::parse(action.as_str()), Some(action));
         assert!(!action.label_zh().is_empty());
@@ -939,6 +939,7 @@ fn notes_required_where_the_rule_says() {
             A::Suspend,
             A::Supervise,
             A::Escalate,
+            A::JointMeeting,
             A::Void,
             A::AddInfo
         ]

@@ -511,6 +511,10 @@ pub fn valid_command(action: Action, case: &Case) -> (Command, Option<&'static s
             Command::Supervise { level: if case.supervision == Supervision::None { Supervision::Yellow } else { Supervision::Red } }
         }
         Action::Escalate => Command::Escalate { leader: leader_ref(case.escalated_to.as_ref().map_or(1, |l| l.user_id + 1)) },
+        Action::JointMeeting => {
+            let lead = if case.lead_unit.as_ref().is_some_and(|l| l.id == HOUSING) { WEST } else { HOUSING };
+            Command::JointMeeting { lead: unit(lead), assisting: vec![unit(ECOLOGY)] }
+        }
         Action::Merge => Command::Merge { into: link(case.id + 1000) },
         Action::Void => Command::Void { reason: VoidReason::Spam },
         Action::AddInfo => Command::AddInfo,
@@ -531,6 +535,11 @@ pub fn prepare(sim: &mut Sim, action: Action) {
         }
         // A final reply comes after the redos; with none allowed, it may come at once.
         (Action::Close, CaseState::Unsatisfied) if sim.case.redo_count < sim.rules.max_redos => sim.rules.max_redos = sim.case.redo_count,
+        // Only the leader who took the case convenes its joint meeting.
+        (Action::JointMeeting, _) if sim.case.escalated_to.is_none() => {
+            let leader = leader_ref(city_leader().user_id.unwrap_or(1));
+            sim.ok(&supervisor(), Command::Escalate { leader }, Some("归属争议，提请领导领办"));
+        }
         (Action::Reply, CaseState::Handling) => {
             let pending: Vec<UnitId> = sim.case.assisting.iter().filter(|a| !a.replied).map(|a| a.unit.id).collect();
             for unit in pending {

@@ -588,7 +588,7 @@ pub(crate) fn change_for(
         }
         next.deadlines = running;
     }
-    CaseChange { case: next, expected_version: case.version, events, fires: vec![] }
+    CaseChange { case: next, expected_version: case.version, events, fires: vec![], notices: vec![] }
 }
 
 pub fn summary(c: &Case) -> CaseSummary {

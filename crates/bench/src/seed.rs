@@ -311,7 +311,7 @@ fn advance(world: &World, rng: &mut Rng, created: &Case, t: Target) -> Result<Op
     if !done(&case) {
         return Err(format!("case {} ended in {} instead of {}", case.id, case.state.as_str(), t.state.as_str()));
     }
-    Ok(Some(CaseChange { case, expected_version: created.version, events, fires: vec![] }))
+    Ok(Some(CaseChange { case, expected_version: created.version, events, fires: vec![], notices: vec![] }))
 }
 
 async fn seed_batch(store: &dyn Store, world: &World, b: u64, totals: &mut Totals) -> Result<(), String> {

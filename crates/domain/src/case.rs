@@ -376,6 +376,9 @@ pub struct Case {
     /// the callback counts in that unit's assessment.
     #[serde(default)]
     pub callback_unit_id: Option<UnitId>,
+    /// When the last rating (满意 / 基本满意 / 不满意) was recorded.
+    #[serde(default)]
+    pub rated_at: Option<Millis>,
     /// The joint meeting (会商) that last settled the lead and assisting units.
     #[serde(default)]
     pub joint_meeting: Option<JointMeeting>,
@@ -440,6 +443,7 @@ impl Case {
             signed_by: None,
             unsatisfied_count: 0,
             callback_unit_id: None,
+            rated_at: None,
             joint_meeting: None,
             final_reply: false,
             answered_on_spot: false,
@@ -608,11 +612,15 @@ impl Case {
                     CallbackOutcome::Unsatisfied => {
                         self.unsatisfied_count += 1;
                         self.callback_unit_id = event.actor.unit_id;
+                        self.rated_at = Some(at);
                         self.rating = Some(*outcome);
                         self.state = CaseState::Unsatisfied;
                     }
+                    // A refusal to rate still ends the callback, but it is no rating.
+                    CallbackOutcome::Declined => self.rating = Some(*outcome),
                     _ => {
                         self.callback_unit_id = event.actor.unit_id;
+                        self.rated_at = Some(at);
                         self.rating = Some(*outcome);
                     }
                 }

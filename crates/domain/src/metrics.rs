@@ -205,6 +205,8 @@ pub struct CaseFacts {
     /// The unit assessed for the case: its lead unit (主办单位).
     pub unit_id: Option<UnitId>,
     pub callback_unit_id: Option<UnitId>,
+    /// When the last rating was recorded (the weekly digest of unsatisfied cases reads it).
+    pub rated_at: Option<Millis>,
     /// 0/1 flags and counts, indexed like [`Counter::SUMMED`].
     pub values: Totals,
     /// The bucket of the handling time, for percentiles (see [`handling_bucket`]).
@@ -250,6 +252,7 @@ impl CaseFacts {
             received_at: case.received_at,
             unit_id: case.lead_unit.as_ref().map(|u| u.id),
             callback_unit_id: if rated { case.callback_unit_id } else { None },
+            rated_at: if rated { case.rated_at } else { None },
             values: v,
             handling_bucket: handling.map(handling_bucket),
         }

@@ -180,6 +180,232 @@ pub struct CaseChange {
     /// Warnings this change raises: each marks its clock's level as fired, and the whole change
     /// fails with [`StoreError::Conflict`] if that level had fired already (so it fires once).
     pub fires: Vec<ClockFire>,
+    /// Notifications the change causes, written in the same transaction (the outbox).
+    pub notices: Vec<NewNotice>,
+}
+
+/// A notification to deliver (通知): written with the event that causes it, delivered later by
+/// a worker. Writing the same `dedup_key` twice is a no-op, so a retried change sends nothing twice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewNotice {
+    pub dedup_key: String,
+    pub case_id: Option<CaseId>,
+    /// `inapp` (a staff member's notification list), `sms`, `email`, `wechat`...
+    pub channel: String,
+    /// A user id for `inapp`, a phone number, an e-mail address...
+    pub recipient: String,
+    /// Which template made the body (e.g. `urge`, `digest`).
+    pub template: String,
+    pub body: String,
+    pub payload: serde_json::Value,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeState {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl NoticeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeState::Pending => "pending",
+            NoticeState::Sent => "sent",
+            NoticeState::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> NoticeState {
+        match s {
+            "sent" => NoticeState::Sent,
+            "failed" => NoticeState::Failed,
+            _ => NoticeState::Pending,
+        }
+    }
+}
+
+/// A notification as stored, with its delivery log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: i64,
+    pub dedup_key: String,
+    pub case_id: Option<CaseId>,
+    pub channel: String,
+    pub recipient: String,
+    pub template: String,
+    pub body: String,
+    pub payload: serde_json::Value,
+    pub created_at: Millis,
+    pub state: NoticeState,
+    pub attempts: i64,
+    pub next_attempt_at: Millis,
+    pub sent_at: Option<Millis>,
+    pub read_at: Option<Millis>,
+    pub last_error: Option<String>,
+}
+
+/// How one delivery attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    Sent { at: Millis },
+    /// Try again at `at`.
+    Retry { at: Millis, error: String },
+    /// Give up.
+    Failed { error: String },
+}
+
+/// Which notifications to list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NoticeQuery {
+    pub channel: Option<String>,
+    pub recipient: Option<String>,
+    pub case_id: Option<CaseId>,
+    pub unread_only: bool,
+    pub limit: u32,
+}
+
+/// One leader on duty (值班) at the centre on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutyRecord {
+    /// `YYYY-MM-DD`, China time.
+    pub day: String,
+    pub unit_id: UnitId,
+    pub user_id: UserId,
+}
+
+/// How facts are grouped for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactKey {
+    /// The lead unit.
+    Unit,
+    /// The unit that recorded the rating (its leader called back).
+    CallbackUnit,
+    Channel,
+    CaseType,
+    CatalogueItem,
+    /// The China day of receipt, as days since 1970-01-01.
+    Day,
+    /// Everything in one group.
+    All,
+}
+
+/// A range of facts to sum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactQuery {
+    /// Received at or after.
+    pub from: Millis,
+    /// Received before.
+    pub to: Millis,
+    pub by: FactKey,
+    /// Only cases led by this unit or a unit below it (a materialised path like `/1/4/`).
+    pub unit_path: Option<String>,
+}
+
+/// The sums of one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactGroup {
+    /// The group's key as text (a unit id, a channel code, a day number); `None` for no unit.
+    pub key: Option<String>,
+    pub totals: minsheng_domain::metrics::Totals,
+    /// Handling-time histogram: (bucket, count).
+    pub buckets: Vec<(i32, i64)>,
+}
+
+/// The fact row of a case, as both engines write it.
+pub(crate) struct FactsRow {
+    pub facts: minsheng_domain::metrics::CaseFacts,
+    pub unit_path: Option<String>,
+    pub channel: &'static str,
+    pub case_type: &'static str,
+    pub catalogue_item: Option<String>,
+}
+
+impl FactsRow {
+    pub fn of(case: &Case) -> FactsRow {
+        FactsRow {
+            facts: minsheng_domain::metrics::CaseFacts::of(case),
+            unit_path: case.lead_unit.as_ref().map(|u| u.path.clone()),
+            channel: case.intake.channel.as_str(),
+            case_type: case.intake.case_type.as_str(),
+            catalogue_item: case.intake.catalogue_item.clone(),
+        }
+    }
+
+    /// The counter columns in [`minsheng_domain::metrics::Counter::SUMMED`] order.
+    pub fn values(&self) -> Vec<i64> {
+        minsheng_domain::metrics::Counter::SUMMED.iter().map(|c| self.facts.values.get(*c)).collect()
+    }
+}
+
+/// `col1, col2, …` of the counter columns.
+pub(crate) fn counter_columns() -> String {
+    minsheng_domain::metrics::Counter::SUMMED.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// `SUM(col1), SUM(col2), …`.
+pub(crate) fn counter_sums() -> String {
+    minsheng_domain::metrics::Counter::SUMMED.iter().map(|c| format!("SUM({})", c.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+/// The SQL expression of a grouping key over `case_facts`.
+pub(crate) fn fact_key_sql(by: FactKey) -> &'static str {
+    match by {
+        FactKey::Unit => "unit_id",
+        FactKey::CallbackUnit => "callback_unit_id",
+        FactKey::Channel => "channel",
+        FactKey::CaseType => "case_type",
+        FactKey::CatalogueItem => "catalogue_item",
+        // China time is UTC+8 all year.
+        FactKey::Day => "((received_at + 28800000) / 86400000)",
+        FactKey::All => "'all'",
+    }
+}
+
+/// `GROUP BY …` for the sums and for the histogram (constants cannot be grouped by on PostgreSQL).
+pub(crate) fn fact_group_sql(by: FactKey) -> (String, String) {
+    match by {
+        FactKey::All => (String::new(), " GROUP BY handling_bucket".into()),
+        other => {
+            let key = fact_key_sql(other);
+            (format!(" GROUP BY {key}"), format!(" GROUP BY {key}, handling_bucket"))
+        }
+    }
+}
+
+/// Groups rows of (key, sums…) and (key, bucket, count) into [`FactGroup`]s.
+pub(crate) fn assemble_groups(sums: Vec<(Option<String>, Vec<i64>)>, buckets: Vec<(Option<String>, i32, i64)>, by: FactKey) -> Vec<FactGroup> {
+    use minsheng_domain::metrics::{Counter, Totals};
+    let mut groups: Vec<FactGroup> = sums
+        .into_iter()
+        .map(|(key, values)| {
+            let mut totals = Totals::default();
+            for (c, v) in Counter::SUMMED.iter().zip(values) {
+                totals.set(*c, v);
+            }
+            FactGroup { key, totals, buckets: Vec::new() }
+        })
+        .collect();
+    let mut index: std::collections::HashMap<Option<String>, usize> = groups.iter().enumerate().map(|(i, g)| (g.key.clone(), i)).collect();
+    for (key, bucket, n) in buckets {
+        let i = *index.entry(key.clone()).or_insert_with(|| {
+            groups.push(FactGroup { key, totals: Totals::default(), buckets: Vec::new() });
+            groups.len() - 1
+        });
+        groups[i].buckets.push((bucket, n));
+    }
+    if by == FactKey::CallbackUnit {
+        // Only the count of ratings made belongs to the unit that called back.
+        for g in &mut groups {
+            let made = g.totals.get(Counter::Rated);
+            g.totals = Totals::default();
+            g.totals.set(Counter::CallbacksMade, made);
+            g.buckets.clear();
+        }
+    }
+    groups
 }
 
 /// One level of one clock instance.
@@ -311,6 +537,28 @@ pub trait Store: Send + Sync + 'static {
 
     /// Clock levels due at `now` that have not fired, earliest first, at most `limit`.
     async fn due_clocks(&self, now: Millis, limit: u32) -> StoreResult<Vec<DueClock>>;
+
+    /// Sums the metric facts of cases received in a range, grouped; with handling-time histograms.
+    async fn aggregate_facts(&self, query: &FactQuery) -> StoreResult<Vec<FactGroup>>;
+    /// Cases whose last rating was 不满意, recorded in `[from, to)`, oldest first.
+    async fn unsatisfied_between(&self, from: Millis, to: Millis, limit: u32) -> StoreResult<Vec<Case>>;
+    /// Cases of this catalogue item received since `since` by this phone or at this place.
+    async fn count_repeats(&self, item: &str, phone: Option<&str>, division_unit_id: Option<UnitId>, since: Millis) -> StoreResult<i64>;
+
+    /// Adds notifications outside a case change (digests, system messages); duplicates are ignored.
+    async fn enqueue_notices(&self, notices: Vec<NewNotice>) -> StoreResult<()>;
+    /// Leases up to `limit` pending notifications of these channels that are due at `now`, until
+    /// `lease_until`; with several nodes each notification is leased by one.
+    async fn claim_notices(&self, channels: &[String], now: Millis, lease_until: Millis, limit: u32) -> StoreResult<Vec<Notice>>;
+    async fn finish_notice(&self, id: i64, delivery: Delivery) -> StoreResult<()>;
+    async fn list_notices(&self, query: &NoticeQuery) -> StoreResult<Vec<Notice>>;
+    /// Marks a recipient's notification read; false if there is none such.
+    async fn mark_notice_read(&self, id: i64, recipient: &str, at: Millis) -> StoreResult<bool>;
+
+    /// Replaces who is on duty for one unit on one day.
+    async fn set_duty(&self, day: &str, unit_id: UnitId, user_ids: &[UserId]) -> StoreResult<()>;
+    /// The roster for days in `[from, to]` (`YYYY-MM-DD`).
+    async fn duty(&self, from: &str, to: &str) -> StoreResult<Vec<DutyRecord>>;
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;
     async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;

@@ -43,6 +43,10 @@ on_both_engines!(
     lists_filter_scope_and_paginate,
     settings_round_trip,
     migrate_is_idempotent,
+    facts_follow_every_change_and_sum_by_key,
+    outbox_is_written_with_the_change_and_leased_once,
+    duty_roster_replaces_a_day,
+    repeats_count_by_phone_or_place,
 );
 
 const T0: i64 = 1_795_320_000_000; // 2026-11-22 12:00 China time
@@ -96,7 +100,7 @@ async fn push(store: &Arc<dyn Store>, case: &Case, kind: EventKind, at: i64) -> 
     let mut next = case.clone();
     let e = Event { seq: case.version + 1, at, actor: actor(), kind, note: Some("说明".into()), deadlines: None };
     next.apply(&e);
-    let mut out = store.append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e], fires: vec![] }]).await?;
+    let mut out = store.append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e], fires: vec![], notices: vec![] }]).await?;
     Ok(out.remove(0))
 }
 
@@ -254,8 +258,8 @@ async fn multi_case_append_is_all_or_nothing(store: Arc<dyn Store>) {
     b_next.apply(&eb);
     let r = store
         .append(vec![
-            CaseChange { case: a_next, expected_version: 1, events: vec![ea], fires: vec![] },
-            CaseChange { case: b_next, expected_version: 1, events: vec![eb], fires: vec![] },
+            CaseChange { case: a_next, expected_version: 1, events: vec![ea], fires: vec![], notices: vec![] },
+            CaseChange { case: b_next, expected_version: 1, events: vec![eb], fires: vec![], notices: vec![] },
         ])
         .await;
     assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
@@ -380,4 +384,188 @@ async fn both_schemas_agree() {
         only_sqlite.is_empty() && only_pg.is_empty(),
         "schemas differ:\nonly in SQLite: {only_sqlite:#?}\nonly in PostgreSQL: {only_pg:#?}"
     );
+}
+
+async fn facts_follow_every_change_and_sum_by_key(store: Arc<dyn Store>) {
+    use minsheng_domain::case::{CallbackOutcome, Solved};
+    use minsheng_domain::metrics::Counter;
+    use minsheng_store::{FactKey, FactQuery};
+    let city = unit(&store, "4601", UnitKind::City, None).await;
+    let east = unit(&store, "460106", UnitKind::District, Some(city.id)).await;
+    let west = unit(&store, "460105", UnitKind::District, Some(city.id)).await;
+    let street = unit(&store, "460106001", UnitKind::Street, Some(east.id)).await;
+    let q = |by, path: Option<&str>| FactQuery { from: T0 - 1, to: T0 + 10 * 86_400_000, by, unit_path: path.map(str::to_string) };
+
+    // Three cases: one to the street (satisfied, solved, closed), one to the west district (still
+    // handling), one never dispatched; and one received outside the range.
+    let mut cases = Vec::new();
+    for (i, title) in ["路灯不亮", "噪音扰民", "咨询社保"].iter().enumerate() {
+        cases.push(store.create_case(new_case(title, T0 + i as i64 * 1000)).await.unwrap());
+    }
+    store.create_case(new_case("范围之外", T0 + 20 * 86_400_000)).await.unwrap();
+    let to = |_: &Case, u: &UnitRef| EventKind::Dispatched { lead: u.clone(), assisting: vec![] };
+    let a = push(&store, &cases[0], EventKind::Forwarded, T0 + 10).await.unwrap();
+    let a = push(&store, &a, to(&a, &street), T0 + 20).await.unwrap();
+    let a = push(&store, &a, EventKind::Signed, T0 + 30).await.unwrap();
+    let a = push(&store, &a, EventKind::Replied { text: "已修复".into(), solved: Solved::Solved }, T0 + 40).await.unwrap();
+    let a = push(&store, &a, EventKind::ReplyPassed, T0 + 50).await.unwrap();
+    let a = push(
+        &store,
+        &a,
+        EventKind::CallbackRecorded { outcome: CallbackOutcome::Satisfied, solved: Some(Solved::Solved), comment: None },
+        T0 + 60,
+    )
+    .await
+    .unwrap();
+    push(&store, &a, EventKind::Closed { final_reply: false, outcome: None }, T0 + 3_600_000).await.unwrap();
+    let b = push(&store, &cases[1], EventKind::Forwarded, T0 + 10).await.unwrap();
+    push(&store, &b, to(&b, &west), T0 + 20).await.unwrap();
+
+    let all = store.aggregate_facts(&q(FactKey::All, None)).await.unwrap();
+    assert_eq!(all.len(), 1);
+    let t = &all[0].totals;
+    assert_eq!(t.get(Counter::Received), 3, "the fourth case is outside the range");
+    assert_eq!(t.get(Counter::Dispatched), 2);
+    assert_eq!(t.get(Counter::Rated), 1);
+    assert_eq!(t.get(Counter::Satisfied), 1);
+    assert_eq!(t.get(Counter::Closed), 1);
+    assert_eq!(t.get(Counter::Timed), 1);
+    assert_eq!(t.get(Counter::HandlingMs), 3_600_000);
+    assert_eq!(all[0].buckets.iter().map(|(_, n)| n).sum::<i64>(), 1);
+
+    let by_unit = store.aggregate_facts(&q(FactKey::Unit, None)).await.unwrap();
+    let get = |key: Option<String>| by_unit.iter().find(|g| g.key == key).map(|g| g.totals.get(Counter::Received));
+    assert_eq!(get(Some(street.id.to_string())), Some(1));
+    assert_eq!(get(Some(west.id.to_string())), Some(1));
+    assert_eq!(get(None), Some(1), "the undispatched case has no unit");
+
+    // The east district's subtree holds the street's case only.
+    let east_tree = store.aggregate_facts(&q(FactKey::All, Some(&east.path))).await.unwrap();
+    assert_eq!(east_tree[0].totals.get(Counter::Received), 1);
+    let by_day = store.aggregate_facts(&q(FactKey::Day, None)).await.unwrap();
+    assert_eq!(by_day.len(), 1);
+    assert_eq!(by_day[0].key, Some(((T0 + 28_800_000) / 86_400_000).to_string()));
+    let by_channel = store.aggregate_facts(&q(FactKey::Channel, None)).await.unwrap();
+    assert_eq!(by_channel[0].key.as_deref(), Some("phone"));
+    let callbacks = store.aggregate_facts(&q(FactKey::CallbackUnit, None)).await.unwrap();
+    let made: i64 = callbacks.iter().map(|g| g.totals.get(Counter::CallbacksMade)).sum();
+    assert_eq!(made, 1);
+
+    // Unsatisfied digest source: nothing unsatisfied yet.
+    assert!(store.unsatisfied_between(T0, T0 + 86_400_000, 10).await.unwrap().is_empty());
+    let c = push(&store, &cases[2], EventKind::Forwarded, T0 + 10).await.unwrap();
+    let c = push(&store, &c, to(&c, &west), T0 + 20).await.unwrap();
+    let c = push(&store, &c, EventKind::Signed, T0 + 30).await.unwrap();
+    let c = push(&store, &c, EventKind::Replied { text: "已答复".into(), solved: Solved::Unsolved }, T0 + 40).await.unwrap();
+    let c = push(&store, &c, EventKind::ReplyPassed, T0 + 50).await.unwrap();
+    push(
+        &store,
+        &c,
+        EventKind::CallbackRecorded { outcome: CallbackOutcome::Unsatisfied, solved: Some(Solved::Unsolved), comment: Some("没解决".into()) },
+        T0 + 60,
+    )
+    .await
+    .unwrap();
+    let unsatisfied = store.unsatisfied_between(T0, T0 + 86_400_000, 10).await.unwrap();
+    assert_eq!(unsatisfied.iter().map(|c| c.id).collect::<Vec<_>>(), vec![cases[2].id]);
+    assert!(store.unsatisfied_between(T0 + 61, T0 + 86_400_000, 10).await.unwrap().is_empty());
+}
+
+fn notice(key: &str, case_id: Option<i64>, recipient: &str) -> minsheng_store::NewNotice {
+    minsheng_store::NewNotice {
+        dedup_key: key.into(),
+        case_id,
+        channel: "inapp".into(),
+        recipient: recipient.into(),
+        template: "urge".into(),
+        body: "请尽快办理".into(),
+        payload: serde_json::json!({"k": key}),
+        created_at: T0,
+    }
+}
+
+async fn outbox_is_written_with_the_change_and_leased_once(store: Arc<dyn Store>) {
+    use minsheng_store::{Delivery, NoticeQuery, NoticeState};
+    let case = store.create_case(new_case("积水", T0)).await.unwrap();
+    let mut next = case.clone();
+    let e = Event { seq: 2, at: T0 + 1, actor: actor(), kind: EventKind::Urged, note: None, deadlines: None };
+    next.apply(&e);
+    let change = CaseChange {
+        case: next.clone(),
+        expected_version: 1,
+        events: vec![e.clone()],
+        fires: vec![],
+        notices: vec![notice("urge:1:a", Some(case.id), "7"), notice("urge:1:b", Some(case.id), "8")],
+    };
+    store.append(vec![change.clone()]).await.unwrap();
+    // A stale retry of the same change writes nothing, notices included.
+    assert!(store.append(vec![change]).await.is_err());
+    // Re-enqueueing a key is a no-op.
+    store.enqueue_notices(vec![notice("urge:1:a", Some(case.id), "7"), notice("digest:w1", None, "9")]).await.unwrap();
+    let on_case = store.list_notices(&NoticeQuery { case_id: Some(case.id), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(on_case.len(), 2);
+    assert_eq!(on_case[0].payload["k"], "urge:1:b");
+
+    // Leasing: two claims at once never take the same row; a leased row is not due again until the lease ends.
+    let inapp = vec!["inapp".to_string()];
+    let (x, y) = tokio::join!(store.claim_notices(&inapp, T0 + 5, T0 + 60_000, 2), store.claim_notices(&inapp, T0 + 5, T0 + 60_000, 2));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let mut ids: Vec<i64> = x.iter().chain(&y).map(|n| n.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), x.len() + y.len(), "a notice was leased twice");
+    assert_eq!(ids.len(), 3);
+    assert!(store.claim_notices(&inapp, T0 + 10, T0 + 60_000, 10).await.unwrap().is_empty());
+    assert!(store.claim_notices(&["sms".to_string()], T0 + 120_000, T0 + 180_000, 10).await.unwrap().is_empty());
+    store.finish_notice(ids[0], Delivery::Sent { at: T0 + 6 }).await.unwrap();
+    store.finish_notice(ids[1], Delivery::Retry { at: T0 + 1_000, error: "网关超时".into() }).await.unwrap();
+    store.finish_notice(ids[2], Delivery::Failed { error: "号码无效".into() }).await.unwrap();
+    let again = store.claim_notices(&inapp, T0 + 1_000, T0 + 2_000, 10).await.unwrap();
+    assert_eq!(again.iter().map(|n| n.id).collect::<Vec<_>>(), vec![ids[1]]);
+    assert_eq!(again[0].attempts, 2);
+    assert_eq!(again[0].last_error.as_deref(), Some("网关超时"));
+    let all = store.list_notices(&NoticeQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let state = |id: i64| all.iter().find(|n| n.id == id).map(|n| n.state);
+    assert_eq!(state(ids[0]), Some(NoticeState::Sent));
+    assert_eq!(state(ids[2]), Some(NoticeState::Failed));
+
+    // Read marks: only the recipient's own in-app notice.
+    let mine = store.list_notices(&NoticeQuery { channel: Some("inapp".into()), recipient: Some("7".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert!(!store.mark_notice_read(mine[0].id, "8", T0 + 9).await.unwrap());
+    assert!(store.mark_notice_read(mine[0].id, "7", T0 + 9).await.unwrap());
+    let unread = NoticeQuery { recipient: Some("7".into()), unread_only: true, limit: 10, ..Default::default() };
+    assert!(store.list_notices(&unread).await.unwrap().is_empty());
+}
+
+async fn duty_roster_replaces_a_day(store: Arc<dyn Store>) {
+    let city = unit(&store, "4601", UnitKind::City, None).await;
+    let east = unit(&store, "460106", UnitKind::District, Some(city.id)).await;
+    store.set_duty("2026-11-23", east.id, &[5, 6]).await.unwrap();
+    store.set_duty("2026-11-24", east.id, &[7]).await.unwrap();
+    store.set_duty("2026-11-23", east.id, &[6]).await.unwrap();
+    let r = store.duty("2026-11-23", "2026-11-24").await.unwrap();
+    let got: Vec<(String, i64)> = r.iter().map(|d| (d.day.clone(), d.user_id)).collect();
+    assert_eq!(got, vec![("2026-11-23".into(), 6), ("2026-11-24".into(), 7)]);
+    assert!(store.duty("2026-11-25", "2026-11-30").await.unwrap().is_empty());
+}
+
+async fn repeats_count_by_phone_or_place(store: Arc<dyn Store>) {
+    let with_item = |title: &str, phone: &str, at: i64, division: Option<i64>| {
+        let mut n = new_case(title, at);
+        n.intake = intake(title, phone);
+        n.intake.catalogue_item = Some("noise.construction".into());
+        n.intake.place.division_unit_id = division;
+        n
+    };
+    store.create_case(with_item("夜间施工噪音", "13800138001", T0, Some(5))).await.unwrap();
+    store.create_case(with_item("夜间施工噪音", "13800138001", T0 + 1, None)).await.unwrap();
+    store.create_case(with_item("工地噪音", "13800138002", T0 + 2, Some(5))).await.unwrap();
+    store.create_case(with_item("很久以前", "13800138001", T0 - 40 * 86_400_000, Some(5))).await.unwrap();
+    let since = T0 - 30 * 86_400_000;
+    assert_eq!(store.count_repeats("noise.construction", Some("13800138001"), None, since).await.unwrap(), 2);
+    assert_eq!(store.count_repeats("noise.construction", None, Some(5), since).await.unwrap(), 2);
+    assert_eq!(store.count_repeats("noise.construction", Some("13800138001"), Some(5), since).await.unwrap(), 3);
+    assert_eq!(store.count_repeats("other.item", Some("13800138001"), Some(5), since).await.unwrap(), 0);
+    assert_eq!(store.count_repeats("noise.construction", None, None, since).await.unwrap(), 0);
 }

@@ -24,7 +24,7 @@ use crate::{
 
 /// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql"))];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;
@@ -105,6 +105,7 @@ impl PgStore {
             insert_events(&tx, id, &events).await?;
             add_access(&tx, &case).await?;
             sync_clocks(&tx, &case).await?;
+            sync_facts(&tx, &case).await?;
             cases.push(case);
         }
         tx.commit().await.map_err(pg_err)?;
@@ -132,6 +133,12 @@ impl Store for PgStore {
                 continue;
             }
             tx.batch_execute(sql).await.map_err(pg_err)?;
+            if *version == 4 {
+                for row in all(&tx, "SELECT data FROM cases", &[]).await? {
+                    let case: Case = from_json(col::<&str>(&row, 0)?)?;
+                    sync_facts(&tx, &case).await?;
+                }
+            }
             tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &now_millis()])
                 .await
                 .map_err(pg_err)?;
@@ -433,6 +440,8 @@ impl Store for PgStore {
                 }
             }
             sync_clocks(&tx, case).await?;
+            sync_facts(&tx, case).await?;
+            insert_notices(&tx, &change.notices).await?;
         }
         tx.commit().await.map_err(pg_err)?;
         Ok(changes.into_iter().map(|c| c.case).collect())
@@ -552,6 +561,157 @@ impl Store for PgStore {
         Ok(out)
     }
 
+    async fn aggregate_facts(&self, query: &crate::FactQuery) -> StoreResult<Vec<crate::FactGroup>> {
+        let client = self.conn().await?;
+        let key = crate::fact_key_sql(query.by);
+        let (group, bucket_group) = crate::fact_group_sql(query.by);
+        let upper = query.unit_path.as_ref().map(|p| format!("{p}\u{10ffff}"));
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&query.from, &query.to];
+        let mut cond = String::from("received_at >= $1 AND received_at < $2");
+        if let (Some(path), Some(upper)) = (&query.unit_path, &upper) {
+            // Collation-independent prefix test: the paths are ASCII digits and slashes.
+            cond.push_str(" AND unit_path COLLATE \"C\" >= $3 AND unit_path COLLATE \"C\" < $4");
+            params.push(path);
+            params.push(upper);
+        }
+        let sums_sql: String = minsheng_domain::metrics::Counter::SUMMED
+            .iter()
+            .map(|c| format!("SUM({})::bigint", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT ({key})::text, {sums_sql} FROM case_facts WHERE {cond}{group}");
+        let n = minsheng_domain::metrics::Counter::SUMMED.len();
+        let mut sums = Vec::new();
+        for row in all(&client, &sql, &params).await? {
+            let key: Option<String> = col(&row, 0)?;
+            let mut v = Vec::with_capacity(n);
+            for i in 0..n {
+                v.push(col::<Option<i64>>(&row, i + 1)?.unwrap_or(0));
+            }
+            sums.push((key, v));
+        }
+        let mut buckets = Vec::new();
+        if query.by != crate::FactKey::CallbackUnit {
+            let sql = format!(
+                "SELECT ({key})::text, handling_bucket, COUNT(*) FROM case_facts WHERE {cond} AND handling_bucket IS NOT NULL{bucket_group}"
+            );
+            for row in all(&client, &sql, &params).await? {
+                let b: i64 = col(&row, 1)?;
+                buckets.push((col::<Option<String>>(&row, 0)?, b as i32, col::<i64>(&row, 2)?));
+            }
+        }
+        Ok(crate::assemble_groups(sums, buckets, query.by))
+    }
+
+    async fn unsatisfied_between(&self, from: Millis, to: Millis, limit: u32) -> StoreResult<Vec<Case>> {
+        let client = self.conn().await?;
+        let limit = i64::from(limit);
+        let rows = all(
+            &client,
+            "SELECT c.data FROM case_facts f JOIN cases c ON c.id = f.case_id \
+             WHERE f.unsatisfied = 1 AND f.rated_at >= $1 AND f.rated_at < $2 ORDER BY f.rated_at LIMIT $3",
+            &[&from, &to, &limit],
+        )
+        .await?;
+        rows.iter().map(|r| from_json(col::<&str>(r, 0)?)).collect()
+    }
+
+    async fn count_repeats(&self, item: &str, phone: Option<&str>, division_unit_id: Option<UnitId>, since: Millis) -> StoreResult<i64> {
+        let client = self.conn().await?;
+        let row = one(
+            &client,
+            "SELECT COUNT(*) FROM cases WHERE catalogue_item = $1 AND received_at >= $2 \
+             AND (($3::text IS NOT NULL AND phone = $3) OR ($4::bigint IS NOT NULL AND division_unit_id = $4))",
+            &[&item, &since, &phone, &division_unit_id],
+        )
+        .await?;
+        col(&row, 0)
+    }
+
+    async fn enqueue_notices(&self, notices: Vec<crate::NewNotice>) -> StoreResult<()> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        insert_notices(&tx, &notices).await?;
+        tx.commit().await.map_err(pg_err)
+    }
+
+    async fn claim_notices(&self, channels: &[String], now: Millis, lease_until: Millis, limit: u32) -> StoreResult<Vec<crate::Notice>> {
+        let client = self.conn().await?;
+        let limit = i64::from(limit);
+        let channels: Vec<String> = channels.to_vec();
+        // SKIP LOCKED: two nodes claiming at once take disjoint rows instead of waiting or doubling.
+        let sql = format!(
+            "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1 WHERE id IN ( \
+               SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 AND channel = ANY($3) \
+               ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {NOTICE_COLUMNS}"
+        );
+        let rows = all(&client, &sql, &[&lease_until, &now, &channels, &limit]).await?;
+        let mut out: Vec<crate::Notice> = rows.iter().map(notice_from_row).collect::<StoreResult<_>>()?;
+        out.sort_by_key(|n| n.id);
+        Ok(out)
+    }
+
+    async fn finish_notice(&self, id: i64, delivery: crate::Delivery) -> StoreResult<()> {
+        let client = self.conn().await?;
+        match delivery {
+            crate::Delivery::Sent { at } => {
+                exec(&client, "UPDATE outbox SET state = 'sent', sent_at = $1, last_error = NULL WHERE id = $2", &[&at, &id]).await?
+            }
+            crate::Delivery::Retry { at, error } => {
+                exec(&client, "UPDATE outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND state = 'pending'", &[&at, &error, &id])
+                    .await?
+            }
+            crate::Delivery::Failed { error } => {
+                exec(&client, "UPDATE outbox SET state = 'failed', last_error = $1 WHERE id = $2", &[&error, &id]).await?
+            }
+        };
+        Ok(())
+    }
+
+    async fn list_notices(&self, query: &crate::NoticeQuery) -> StoreResult<Vec<crate::Notice>> {
+        let client = self.conn().await?;
+        let limit = i64::from(query.limit.clamp(1, 500));
+        let rows = all(
+            &client,
+            &format!(
+                "SELECT {NOTICE_COLUMNS} FROM outbox WHERE ($1::text IS NULL OR channel = $1) AND ($2::text IS NULL OR recipient = $2) \
+                 AND ($3::bigint IS NULL OR case_id = $3) AND (NOT $4 OR read_at IS NULL) ORDER BY id DESC LIMIT $5"
+            ),
+            &[&query.channel, &query.recipient, &query.case_id, &query.unread_only, &limit],
+        )
+        .await?;
+        rows.iter().map(notice_from_row).collect()
+    }
+
+    async fn mark_notice_read(&self, id: i64, recipient: &str, at: Millis) -> StoreResult<bool> {
+        let client = self.conn().await?;
+        let n = exec(
+            &client,
+            "UPDATE outbox SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND recipient = $3 AND channel = 'inapp'",
+            &[&at, &id, &recipient],
+        )
+        .await?;
+        Ok(n > 0)
+    }
+
+    async fn set_duty(&self, day: &str, unit_id: UnitId, user_ids: &[UserId]) -> StoreResult<()> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        exec(&tx, "DELETE FROM duty_roster WHERE day = $1 AND unit_id = $2", &[&day, &unit_id]).await?;
+        for u in user_ids {
+            exec(&tx, "INSERT INTO duty_roster (day, unit_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[&day, &unit_id, u]).await?;
+        }
+        tx.commit().await.map_err(pg_err)
+    }
+
+    async fn duty(&self, from: &str, to: &str) -> StoreResult<Vec<crate::DutyRecord>> {
+        let client = self.conn().await?;
+        let rows =
+            all(&client, "SELECT day, unit_id, user_id FROM duty_roster WHERE day >= $1 AND day <= $2 ORDER BY day, unit_id, user_id", &[&from, &to])
+                .await?;
+        rows.iter().map(|r| Ok(crate::DutyRecord { day: col(r, 0)?, unit_id: col(r, 1)?, user_id: col(r, 2)? })).collect()
+    }
+
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
         let client = self.conn().await?;
         let row = opt(&client, "SELECT value FROM settings WHERE key = $1", &[&key]).await?;
@@ -568,6 +728,82 @@ impl Store for PgStore {
         .await?;
         Ok(())
     }
+}
+
+/// Rewrites the case's row of metric facts.
+async fn sync_facts<C: GenericClient>(client: &C, case: &Case) -> StoreResult<()> {
+    let row = crate::FactsRow::of(case);
+    let values = row.values();
+    let n = values.len();
+    let cols = crate::counter_columns();
+    let updates: Vec<String> = minsheng_domain::metrics::Counter::SUMMED
+        .iter()
+        .map(|c| c.as_str())
+        .chain(["unit_id", "unit_path", "callback_unit_id", "rated_at", "catalogue_item", "handling_bucket"])
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO case_facts (received_at, case_id, unit_id, unit_path, callback_unit_id, rated_at, channel, case_type, \
+         catalogue_item, handling_bucket, {cols}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {}) \
+         ON CONFLICT (received_at, case_id) DO UPDATE SET {}",
+        (11..11 + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+        updates.join(", ")
+    );
+    let bucket = row.facts.handling_bucket.map(i64::from);
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+        &row.facts.received_at,
+        &case.id,
+        &row.facts.unit_id,
+        &row.unit_path,
+        &row.facts.callback_unit_id,
+        &row.facts.rated_at,
+        &row.channel,
+        &row.case_type,
+        &row.catalogue_item,
+        &bucket,
+    ];
+    for v in &values {
+        params.push(v);
+    }
+    exec(client, &sql, &params).await?;
+    Ok(())
+}
+
+async fn insert_notices<C: GenericClient>(client: &C, notices: &[crate::NewNotice]) -> StoreResult<()> {
+    for n in notices {
+        let payload = to_json(&n.payload)?;
+        exec(
+            client,
+            "INSERT INTO outbox (dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $8) ON CONFLICT (dedup_key) DO NOTHING",
+            &[&n.dedup_key, &n.case_id, &n.channel, &n.recipient, &n.template, &n.body, &payload, &n.created_at],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+const NOTICE_COLUMNS: &str =
+    "id, dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at, sent_at, read_at, last_error";
+
+fn notice_from_row(r: &Row) -> StoreResult<crate::Notice> {
+    Ok(crate::Notice {
+        id: col(r, 0)?,
+        dedup_key: col(r, 1)?,
+        case_id: col(r, 2)?,
+        channel: col(r, 3)?,
+        recipient: col(r, 4)?,
+        template: col(r, 5)?,
+        body: col(r, 6)?,
+        payload: from_json(col::<&str>(r, 7)?)?,
+        created_at: col(r, 8)?,
+        state: crate::NoticeState::parse(col::<&str>(r, 9)?),
+        attempts: col(r, 10)?,
+        next_attempt_at: col(r, 11)?,
+        sent_at: col(r, 12)?,
+        read_at: col(r, 13)?,
+        last_error: col(r, 14)?,
+    })
 }
 
 async fn insert_case_row<C: GenericClient>(client: &C, case: &Case) -> StoreResult<()> {

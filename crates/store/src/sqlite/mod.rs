@@ -23,7 +23,7 @@ use crate::{
 };
 
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql"))];
 /// Upper bound of requests committed together; bounds the latency one group adds.
 const MAX_GROUP: usize = 256;
 const READERS: usize = 4;
@@ -274,7 +274,102 @@ fn insert_case_tx(conn: &Connection, new: &NewCase) -> StoreResult<Case> {
     insert_events(conn, case.id, &events)?;
     sync_access(conn, &case)?;
     sync_clocks(conn, &case)?;
+    sync_facts(conn, &case)?;
     Ok(case)
+}
+
+/// Rewrites the case's row of metric facts.
+fn sync_facts(conn: &Connection, case: &Case) -> StoreResult<()> {
+    let row = crate::FactsRow::of(case);
+    let values = row.values();
+    let n = values.len();
+    let sql = format!(
+        "INSERT OR REPLACE INTO case_facts (received_at, case_id, unit_id, unit_path, callback_unit_id, rated_at, channel, case_type, \
+         catalogue_item, handling_bucket, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {})",
+        crate::counter_columns(),
+        (11..11 + n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+    );
+    let mut args: Vec<Value> = vec![
+        Value::Integer(row.facts.received_at),
+        Value::Integer(case.id),
+        opt_int(row.facts.unit_id),
+        row.unit_path.map_or(Value::Null, Value::Text),
+        opt_int(row.facts.callback_unit_id),
+        opt_int(row.facts.rated_at),
+        Value::Text(row.channel.into()),
+        Value::Text(row.case_type.into()),
+        row.catalogue_item.map_or(Value::Null, Value::Text),
+        opt_int(row.facts.handling_bucket.map(i64::from)),
+    ];
+    args.extend(values.into_iter().map(Value::Integer));
+    conn.prepare_cached(&sql).and_then(|mut s| s.execute(rusqlite::params_from_iter(args))).map_err(db_err)?;
+    Ok(())
+}
+
+fn opt_int(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, Value::Integer)
+}
+
+fn insert_notices(conn: &Connection, notices: &[crate::NewNotice]) -> StoreResult<()> {
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO outbox (dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?8) ON CONFLICT(dedup_key) DO NOTHING",
+        )
+        .map_err(db_err)?;
+    for n in notices {
+        stmt.execute(params![n.dedup_key, n.case_id, n.channel, n.recipient, n.template, n.body, to_json(&n.payload)?, n.created_at])
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+const NOTICE_COLUMNS: &str =
+    "id, dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at, sent_at, read_at, last_error";
+
+fn notice_of(r: &rusqlite::Row) -> rusqlite::Result<(crate::Notice, String)> {
+    let payload: String = r.get(7)?;
+    let state: String = r.get(9)?;
+    Ok((
+        crate::Notice {
+            id: r.get(0)?,
+            dedup_key: r.get(1)?,
+            case_id: r.get(2)?,
+            channel: r.get(3)?,
+            recipient: r.get(4)?,
+            template: r.get(5)?,
+            body: r.get(6)?,
+            payload: serde_json::Value::Null,
+            created_at: r.get(8)?,
+            state: crate::NoticeState::parse(&state),
+            attempts: r.get(10)?,
+            next_attempt_at: r.get(11)?,
+            sent_at: r.get(12)?,
+            read_at: r.get(13)?,
+            last_error: r.get(14)?,
+        },
+        payload,
+    ))
+}
+
+fn notices_from(rows: Vec<(crate::Notice, String)>) -> StoreResult<Vec<crate::Notice>> {
+    rows.into_iter()
+        .map(|(mut n, payload)| {
+            n.payload = from_json(&payload)?;
+            Ok(n)
+        })
+        .collect()
+}
+
+/// Computes the fact rows of cases written before the fact table existed.
+fn backfill_facts(conn: &Connection) -> StoreResult<()> {
+    let mut stmt = conn.prepare("SELECT data FROM cases").map_err(db_err)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db_err)?;
+    for data in rows {
+        let case: Case = from_json(&data.map_err(db_err)?)?;
+        sync_facts(conn, &case)?;
+    }
+    Ok(())
 }
 
 fn insert_events(conn: &Connection, case_id: CaseId, events: &[Event]) -> StoreResult<()> {
@@ -371,6 +466,8 @@ fn apply_change(conn: &Connection, change: &CaseChange) -> StoreResult<Case> {
         }
     }
     sync_clocks(conn, case)?;
+    sync_facts(conn, case)?;
+    insert_notices(conn, &change.notices)?;
     Ok(case.clone())
 }
 
@@ -404,6 +501,9 @@ impl Store for SqliteStore {
                     .map_err(db_err)?;
                 if done.is_none() {
                     conn.execute_batch(sql).map_err(db_err)?;
+                    if *version == 4 {
+                        backfill_facts(conn)?;
+                    }
                     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
                     conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, now])
                         .map_err(db_err)?;
@@ -726,6 +826,183 @@ impl Store for SqliteStore {
             out.sort_by_key(|d| d.at);
             out.truncate(limit as usize);
             Ok(out)
+        })
+        .await
+    }
+
+    async fn aggregate_facts(&self, query: &crate::FactQuery) -> StoreResult<Vec<crate::FactGroup>> {
+        let q = query.clone();
+        self.read(move |conn| {
+            let key = crate::fact_key_sql(q.by);
+            let mut cond = String::from("received_at >= ?1 AND received_at < ?2");
+            let mut args: Vec<Value> = vec![Value::Integer(q.from), Value::Integer(q.to)];
+            if let Some(path) = &q.unit_path {
+                // Paths are like /1/4/: a prefix range keeps it an index-friendly comparison.
+                cond.push_str(" AND unit_path >= ?3 AND unit_path < ?4");
+                args.push(Value::Text(path.clone()));
+                args.push(Value::Text(format!("{path}\u{10ffff}")));
+            }
+            let key_text = format!("CAST({key} AS TEXT)");
+            let (group, bucket_group) = crate::fact_group_sql(q.by);
+            let sql = format!("SELECT {key_text}, {} FROM case_facts WHERE {cond}{group}", crate::counter_sums());
+            let n = minsheng_domain::metrics::Counter::SUMMED.len();
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+            let sums = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    let key: Option<String> = r.get(0)?;
+                    let mut v = Vec::with_capacity(n);
+                    for i in 0..n {
+                        v.push(r.get::<_, Option<i64>>(i + 1)?.unwrap_or(0));
+                    }
+                    Ok((key, v))
+                })
+                .map_err(db_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err)?;
+            let buckets = if matches!(q.by, crate::FactKey::CallbackUnit) {
+                Vec::new()
+            } else {
+                let sql = format!(
+                    "SELECT {key_text}, handling_bucket, COUNT(*) FROM case_facts WHERE {cond} AND handling_bucket IS NOT NULL{bucket_group}"
+                );
+                let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+                stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i32>(1)?, r.get::<_, i64>(2)?)))
+                    .map_err(db_err)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(db_err)?
+            };
+            Ok(crate::assemble_groups(sums, buckets, q.by))
+        })
+        .await
+    }
+
+    async fn unsatisfied_between(&self, from: Millis, to: Millis, limit: u32) -> StoreResult<Vec<Case>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT c.data FROM case_facts f JOIN cases c ON c.id = f.case_id
+                     WHERE f.unsatisfied = 1 AND f.rated_at >= ?1 AND f.rated_at < ?2 ORDER BY f.rated_at LIMIT ?3",
+                )
+                .map_err(db_err)?;
+            let rows = stmt.query_map(params![from, to, limit], |r| r.get::<_, String>(0)).map_err(db_err)?;
+            rows.map(|d| from_json(&d.map_err(db_err)?)).collect()
+        })
+        .await
+    }
+
+    async fn count_repeats(&self, item: &str, phone: Option<&str>, division_unit_id: Option<UnitId>, since: Millis) -> StoreResult<i64> {
+        let (item, phone) = (item.to_string(), phone.map(str::to_string));
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT COUNT(*) FROM cases WHERE catalogue_item = ?1 AND received_at >= ?2
+                 AND ((?3 IS NOT NULL AND phone = ?3) OR (?4 IS NOT NULL AND division_unit_id = ?4))",
+            )
+            .and_then(|mut s| s.query_row(params![item, since, phone, division_unit_id], |r| r.get(0)))
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn enqueue_notices(&self, notices: Vec<crate::NewNotice>) -> StoreResult<()> {
+        self.write(move |conn| insert_notices(conn, &notices)).await
+    }
+
+    async fn claim_notices(&self, channels: &[String], now: Millis, lease_until: Millis, limit: u32) -> StoreResult<Vec<crate::Notice>> {
+        let channels = channels.to_vec();
+        // One writer thread: selecting and leasing in its transaction cannot race another claim.
+        self.write(move |conn| {
+            let marks = channels.iter().enumerate().map(|(i, _)| format!("?{}", i + 3)).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "UPDATE outbox SET next_attempt_at = ?1, attempts = attempts + 1 WHERE id IN (
+                    SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?2 AND channel IN ({marks}) ORDER BY next_attempt_at, id LIMIT {limit}
+                 ) RETURNING {NOTICE_COLUMNS}"
+            );
+            let mut args: Vec<Value> = vec![Value::Integer(lease_until), Value::Integer(now)];
+            args.extend(channels.into_iter().map(Value::Text));
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(args), notice_of).map_err(db_err)?.collect::<Result<Vec<_>, _>>().map_err(db_err)?;
+            let mut out = notices_from(rows)?;
+            out.sort_by_key(|n| (n.next_attempt_at, n.id));
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn finish_notice(&self, id: i64, delivery: crate::Delivery) -> StoreResult<()> {
+        self.write(move |conn| {
+            match delivery {
+                crate::Delivery::Sent { at } => conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?1, last_error = NULL WHERE id = ?2", params![at, id]),
+                crate::Delivery::Retry { at, error } => {
+                    conn.execute("UPDATE outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3 AND state = 'pending'", params![at, error, id])
+                }
+                crate::Delivery::Failed { error } => conn.execute("UPDATE outbox SET state = 'failed', last_error = ?1 WHERE id = ?2", params![error, id]),
+            }
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_notices(&self, query: &crate::NoticeQuery) -> StoreResult<Vec<crate::Notice>> {
+        let q = query.clone();
+        self.read(move |conn| {
+            let mut conds = vec!["1 = 1".to_string()];
+            let mut args: Vec<Value> = Vec::new();
+            if let Some(c) = q.channel {
+                args.push(Value::Text(c));
+                conds.push(format!("channel = ?{}", args.len()));
+            }
+            if let Some(r) = q.recipient {
+                args.push(Value::Text(r));
+                conds.push(format!("recipient = ?{}", args.len()));
+            }
+            if let Some(id) = q.case_id {
+                args.push(Value::Integer(id));
+                conds.push(format!("case_id = ?{}", args.len()));
+            }
+            if q.unread_only {
+                conds.push("read_at IS NULL".into());
+            }
+            let sql = format!("SELECT {NOTICE_COLUMNS} FROM outbox WHERE {} ORDER BY id DESC LIMIT {}", conds.join(" AND "), q.limit.clamp(1, 500));
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(args), notice_of).map_err(db_err)?.collect::<Result<Vec<_>, _>>().map_err(db_err)?;
+            notices_from(rows)
+        })
+        .await
+    }
+
+    async fn mark_notice_read(&self, id: i64, recipient: &str, at: Millis) -> StoreResult<bool> {
+        let recipient = recipient.to_string();
+        self.write(move |conn| {
+            let n = conn
+                .execute("UPDATE outbox SET read_at = COALESCE(read_at, ?1) WHERE id = ?2 AND recipient = ?3 AND channel = 'inapp'", params![at, id, recipient])
+                .map_err(db_err)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn set_duty(&self, day: &str, unit_id: UnitId, user_ids: &[UserId]) -> StoreResult<()> {
+        let (day, user_ids) = (day.to_string(), user_ids.to_vec());
+        self.write(move |conn| {
+            conn.execute("DELETE FROM duty_roster WHERE day = ?1 AND unit_id = ?2", params![day, unit_id]).map_err(db_err)?;
+            for u in user_ids {
+                conn.execute("INSERT OR IGNORE INTO duty_roster (day, unit_id, user_id) VALUES (?1, ?2, ?3)", params![day, unit_id, u]).map_err(db_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn duty(&self, from: &str, to: &str) -> StoreResult<Vec<crate::DutyRecord>> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.read(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT day, unit_id, user_id FROM duty_roster WHERE day >= ?1 AND day <= ?2 ORDER BY day, unit_id, user_id").map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![from, to], |r| Ok(crate::DutyRecord { day: r.get(0)?, unit_id: r.get(1)?, user_id: r.get(2)? }))
+                .map_err(db_err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
         })
         .await
     }

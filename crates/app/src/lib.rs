@@ -20,6 +20,9 @@ pub mod calendar;
 pub mod clock;
 pub mod demo;
 pub mod import;
+pub mod ladder;
+pub mod metrics;
+pub mod notify;
 pub mod org;
 pub mod scheduler;
 pub mod service;
@@ -35,11 +38,13 @@ pub struct Settings {
     pub rules: Rules,
     /// 时限: the limit of each step per urgency.
     pub limits: minsheng_domain::deadline::TimeLimits,
+    /// The thresholds of the escalation ladder (督办, 领导领办).
+    pub escalation: minsheng_domain::escalation::EscalationRules,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { number_prefix: "HK".into(), rules: Rules::default(), limits: Default::default() }
+        Settings { number_prefix: "HK".into(), rules: Rules::default(), limits: Default::default(), escalation: Default::default() }
     }
 }
 
@@ -52,6 +57,7 @@ pub struct App {
     pub(crate) credentials: Arc<auth::CredentialCache>,
     /// The working calendar deadlines are counted on; swapped whole when a year is imported.
     pub(crate) calendar: Arc<std::sync::RwLock<Arc<minsheng_calendar::WorkingCalendar>>>,
+    pub(crate) directory: Arc<std::sync::Mutex<ladder::Directory>>,
 }
 
 impl App {
@@ -65,6 +71,7 @@ impl App {
             settings: Arc::new(settings),
             credentials: Arc::new(auth::CredentialCache::default()),
             calendar: Arc::new(std::sync::RwLock::new(Arc::new(calendar))),
+            directory: Arc::default(),
         }
     }
 

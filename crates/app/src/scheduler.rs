@@ -2,13 +2,15 @@
 //! 75 % of a limit, red when it runs out — with an automatic urge (自动催办). Deadlines live in
 //! the database, so a restart loses nothing; with several nodes on one PostgreSQL each warning
 //! is written once because firing marks its clock level in the same transaction as the case's
-//! version-checked events, and a second node's attempt fails as a conflict.
+//! version-checked events, and a second node's attempt fails as a conflict. Past the red line
+//! the case is supervised (督办) and, when the ladder's thresholds are met, escalated.
 
 use std::collections::BTreeMap;
 
 use minsheng_domain::DomainResult;
 use minsheng_domain::case::CaseId;
 use minsheng_domain::deadline::Light;
+use minsheng_domain::escalation::supervision_for_overdue;
 use minsheng_domain::event::EventKind;
 use minsheng_domain::org::Actor;
 use minsheng_store::{DueClock, StoreError};
@@ -55,8 +57,18 @@ impl App {
                 Light::Red => format!("自动催办：{}已超时", what.join("、")),
                 _ => format!("自动催办：{}已用 75%", what.join("、")),
             };
-            let mut change = crate::service::change_for(&case, &system, kinds, Some(note), now, &clocks);
+            let mut change = crate::service::change_for(&case, &system, kinds, Some(note.clone()), now, &clocks);
             change.fires = fires.clone();
+            // First the handler; once a clock has run out, the unit's leader too.
+            change.notices = self.urge_notices(&change.case, worst == Light::Red, &note, now).await?;
+            let rules = &self.settings.escalation;
+            for f in &fires {
+                if let Some(level) = supervision_for_overdue(&change.case, f.step, f.level, rules) {
+                    let note = format!("自动督办：{}已超时", f.step.label_zh());
+                    crate::service::extend_change(&mut change, &system, EventKind::Supervised { level }, Some(note), now, &clocks);
+                }
+            }
+            self.climb_ladder(&mut change, now).await?;
             match self.store.append(vec![change]).await {
                 Ok(_) => {
                     report.fired += fires.len();

@@ -95,6 +95,12 @@ pub enum ActionRequest {
     Escalate {
         leader_user_id: UserId,
     },
+    /// 会商: the lead and assisting units the meeting settled on.
+    JointMeeting {
+        lead_unit_id: UnitId,
+        #[serde(default)]
+        assisting_unit_ids: Vec<UnitId>,
+    },
     Merge {
         into: String,
     },
@@ -413,6 +419,10 @@ impl App {
                     .ok_or_else(|| DomainError::invalid("leader_user_id", "不是有效的领导账号", "not an active leader"))?;
                 Command::Escalate { leader: LeaderRef { user_id: leader.id, name: leader.name } }
             }
+            A::JointMeeting { lead_unit_id, assisting_unit_ids } => Command::JointMeeting {
+                lead: self.unit_ref("lead_unit_id", lead_unit_id).await?,
+                assisting: self.unit_refs("assisting_unit_ids", &assisting_unit_ids).await?,
+            },
             A::Merge { into } => {
                 let target = self
                     .visible_case(actor, &into)
@@ -460,7 +470,15 @@ impl App {
         let kinds = lifecycle::decide(&case, actor, &command, note.as_ref(), &self.settings.rules, now)?;
         let note_text = note.map(|n| n.as_str().to_string());
         let clocks = |c: &Case| self.running_clocks(c);
-        let mut changes = vec![change_for(&case, actor, kinds, note_text.clone(), now, &clocks)];
+        let urged = matches!(command, Command::Urge);
+        let mut first = change_for(&case, actor, kinds, note_text.clone(), now, &clocks);
+        if urged {
+            // A supervisor's urge reaches the handler; a repeated one the unit's leader as well.
+            let to_leader = matches!((case.last_urged_at, case.holder_since), (Some(u), Some(h)) if u > h);
+            first.notices = self.urge_notices(&first.case, to_leader, note_text.as_deref().unwrap_or("请尽快办理"), now).await?;
+        }
+        self.climb_ladder(&mut first, now).await?;
+        let mut changes = vec![first];
         if let Some(target) = merge_target {
             let kinds = lifecycle::decide_merge_target(&case, &target)?;
             changes.push(change_for(&target, actor, kinds, note_text, now, &clocks));
@@ -562,6 +580,27 @@ impl App {
 
 fn stamp(actor: &Actor) -> ActorStamp {
     ActorStamp::from(actor)
+}
+
+/// Adds one more event, by `actor`, to a change (automatic steps that follow a decision).
+pub(crate) fn extend_change(
+    change: &mut CaseChange,
+    actor: &Actor,
+    kind: EventKind,
+    note: Option<String>,
+    now: i64,
+    clocks: &dyn Fn(&Case) -> Vec<minsheng_domain::deadline::Deadline>,
+) {
+    let e = Event { seq: change.case.version + 1, at: now, actor: stamp(actor), kind, note, deadlines: None };
+    change.case.apply(&e);
+    change.events.push(e);
+    let running = clocks(&change.case);
+    if running != change.case.deadlines {
+        if let Some(last) = change.events.last_mut() {
+            last.deadlines = Some(running.clone());
+        }
+        change.case.deadlines = running;
+    }
 }
 
 /// The events of one decision, folded into the case, with the clocks they leave running recorded

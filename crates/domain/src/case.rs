@@ -376,6 +376,9 @@ pub struct Case {
     /// the callback counts in that unit's assessment.
     #[serde(default)]
     pub callback_unit_id: Option<UnitId>,
+    /// When the case was last urged (催办): a second urge to the same holder reaches its leader.
+    #[serde(default)]
+    pub last_urged_at: Option<Millis>,
     /// When the last rating (满意 / 基本满意 / 不满意) was recorded.
     #[serde(default)]
     pub rated_at: Option<Millis>,
@@ -444,6 +447,7 @@ impl Case {
             unsatisfied_count: 0,
             callback_unit_id: None,
             rated_at: None,
+            last_urged_at: None,
             joint_meeting: None,
             final_reply: false,
             answered_on_spot: false,
@@ -667,7 +671,10 @@ impl Case {
                 }
                 self.state = self.suspended_from.take().unwrap_or(CaseState::Handling);
             }
-            K::Urged => self.urge_count += 1,
+            K::Urged => {
+                self.urge_count += 1;
+                self.last_urged_at = Some(at);
+            }
             K::Supervised { level } => self.supervision = *level,
             K::Escalated { leader } => self.escalated_to = Some(leader.clone()),
             K::MergedInto { target } => {

@@ -306,7 +306,14 @@ fn spawn_watcher(app: App) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e.message_en, "clock watcher step failed"),
             }
+            // In-app notices are delivered by being listed; other channels have their own workers.
+            if let Err(e) = app.deliver_in_app(500).await {
+                tracing::warn!(error = %e.message_en, "in-app delivery failed");
+            }
             if last_reload.elapsed() > Duration::from_secs(60) {
+                if let Err(e) = app.weekly_digest_if_due().await {
+                    tracing::warn!(error = %e.message_en, "weekly digest failed");
+                }
                 if let Err(e) = app.reload_calendar().await {
                     tracing::warn!(error = %e.message_en, "calendar reload failed");
                 }

@@ -115,6 +115,7 @@ on_both_engines!(
     citizen_tracks_adds_information_and_withdraws,
     merge_keeps_every_reporter,
     operations_endpoints,
+    figures_exports_notifications_and_duty,
 );
 
 async fn whole_lifecycle_over_http(s: Server) {
@@ -607,4 +608,106 @@ async fn serves_the_web_application_beside_the_api() {
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
     assert_eq!(api.json::<Value>().await.unwrap()["error"]["code"], "not_found");
     assert_eq!(get("/healthz").await.unwrap().status(), StatusCode::OK);
+}
+
+async fn figures_exports_notifications_and_duty(s: Server) {
+    let (op, di, sup, lh, lhl, admin) = (
+        s.token("operator").await,
+        s.token("dispatcher").await,
+        s.token("supervisor").await,
+        s.token("longhua").await,
+        s.token("longhua_leader").await,
+        s.token("admin").await,
+    );
+    let created = s.create(&op, complaint("龙昆南路积水", "13800138000")).await;
+    let number = created["case"]["number"].as_str().unwrap().to_string();
+    let longhua = s.unit("460106").await;
+    s.act(&di, &number, "dispatch", json!({"lead_unit_id": longhua})).await;
+    s.act(&lh, &number, "sign", json!({})).await;
+
+    let (st, v) = s.get(&sup, "/api/metrics?by=unit").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let row = v["rows"].as_array().unwrap().iter().find(|r| r["label"] == "龙华区").unwrap().clone();
+    assert_eq!(row["counts"]["received"], 1);
+    assert_eq!(row["counts"]["signed"], 1);
+    assert_eq!(row["level"], "district");
+    assert!(v["definitions"].as_array().unwrap().iter().any(|d| d["id"] == "response_rate" && d["formula_zh"] == "按时响应量 ÷ 派单量 × 100%"));
+    assert!(v["score_formula_zh"].as_str().unwrap().contains("满意率"));
+    let (st, v) = s.get(&sup, "/api/metrics?by=month&from=2026-01-01&to=2027-01-01").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s.get(&sup, "/api/metrics/rankings").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(v["levels"].as_array().unwrap().iter().any(|l| l["level"] == "district"));
+
+    // Exports: CSV with a BOM, XLSX as a zip, both as attachments.
+    let r = s.http.get(format!("{}/api/metrics?format=csv", s.base)).bearer_auth(&sup).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
+    let body = r.bytes().await.unwrap();
+    assert!(body.starts_with(&[0xEF, 0xBB, 0xBF]) && String::from_utf8_lossy(&body).contains("龙华区"));
+    let r = s.http.get(format!("{}/api/metrics?format=xlsx", s.base)).bearer_auth(&sup).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+
+    // Bad input and wrong roles change nothing and say why.
+    for (path, code) in [
+        ("/api/metrics?format=pdf", "invalid_input"),
+        ("/api/metrics?by=planet", "invalid_input"),
+        ("/api/metrics?from=2026-02-30", "invalid_input"),
+        ("/api/metrics?from=2026-03-01&to=2026-02-01", "invalid_input"),
+        ("/api/metrics?unit=abc", "invalid_input"),
+        ("/api/metrics/rankings?month=2026-13", "invalid_input"),
+    ] {
+        let (st, v) = s.get(&sup, path).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{path}: {v}");
+        assert_eq!(v["error"]["code"], code, "{path}: {v}");
+        assert!(!v["error"]["message_zh"].as_str().unwrap().is_empty());
+    }
+    let r = s.http.get(format!("{}/api/metrics", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (st, _) = s.get(&s.token("grid").await, "/api/metrics").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let meilan = s.unit("460108").await;
+    let (st, _) = s.get(&lhl, &format!("/api/metrics?unit={meilan}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "another district's figures do not exist for this leader");
+
+    // Settings: only administrators, and only valid definitions.
+    let (_, defs) = s.get(&sup, "/api/settings/metrics").await;
+    let put = |token: &str, body: Value| s.http.put(format!("{}/api/settings/metrics", s.base)).bearer_auth(token.to_string()).json(&body).send();
+    assert_eq!(put(&sup, defs.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(put(&admin, json!([])).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(put(&admin, json!([{"id": "x"}])).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(put(&admin, defs).await.unwrap().status(), StatusCode::NO_CONTENT);
+
+    // A supervisor's urge lands in the handler's notifications.
+    s.act(&sup, &number, "urge", json!({"note": "请今天内联系市民"})).await;
+    s.app.deliver_in_app(100).await.unwrap();
+    let (st, v) = s.get(&lh, "/api/notifications?unread=true").await;
+    assert_eq!(st, StatusCode::OK);
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{v}");
+    assert!(list[0]["body"].as_str().unwrap().contains("请今天内联系市民"));
+    let id = list[0]["id"].as_i64().unwrap();
+    let (st, _) = s.post(&lhl, &format!("/api/notifications/{id}/read"), json!({})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "not the leader's notice");
+    let (st, _) = s.post(&lh, &format!("/api/notifications/{id}/read"), json!({})).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert!(s.get(&lh, "/api/notifications?unread=true").await.1.as_array().unwrap().is_empty());
+    let (_, log) = s.get(&sup, &format!("/api/cases/{number}/notices")).await;
+    assert_eq!(log.as_array().unwrap()[0]["state"], "sent");
+
+    // The duty roster and the digest.
+    let leader_id = s.app.store.user_by_login("longhua_leader").await.unwrap().unwrap().id;
+    let put_duty = |token: &str, body: Value| s.http.put(format!("{}/api/duty", s.base)).bearer_auth(token.to_string()).json(&body).send();
+    assert_eq!(put_duty(&lh, json!({"day": "2026-11-23", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(put_duty(&lhl, json!({"day": "23/11/2026", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(put_duty(&lhl, json!({"day": "2026-11-23", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(), StatusCode::NO_CONTENT);
+    let (_, roster) = s.get(&sup, "/api/duty?from=2026-11-23&to=2026-11-29").await;
+    assert_eq!(roster.as_array().unwrap().len(), 1);
+    let (st, v) = s.get(&sup, "/api/digest/unsatisfied?week=2026-11-25").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["week"], "2026-11-23");
+    assert_eq!(v["recipients"], json!([leader_id]));
+    let (st, _) = s.get(&lh, "/api/digest/unsatisfied").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
 }

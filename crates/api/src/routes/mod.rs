@@ -4,4 +4,5 @@ pub mod auth;
 pub mod cases;
 pub mod meta;
 pub mod org;
+pub mod oversight;
 pub mod track;

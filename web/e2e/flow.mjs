@@ -7,7 +7,8 @@
 // signs and replies → the dispatcher passes the reply → the supervisor records the callback 满意
 // → the citizen tracks the case by number + last four digits and sees the reply. Around it: each
 // role's menu, meilan cannot open the case, a stale page gets "工单已被他人修改", answering on
-// the spot, caller history, the English toggle, the admin pages. Screenshots go to
+// the spot, caller history, the English toggle, the admin pages, the dashboard and the big screen
+// (supervisor; not for a unit handler; a unit leader's own). Screenshots go to
 // artifacts/screenshots/ at the repository root. The last line is "N passed, M failed".
 
 import { existsSync, mkdirSync } from 'node:fs'
@@ -450,6 +451,115 @@ await check('longhua cannot open the workbench or admin pages by address', async
   await longhua.goto(`${BASE}/#/workbench`)
   await longhua.waitForURL(/#\/todo/)
 }, longhua)
+
+// --- Dashboard and big screen ------------------------------------------------------------------
+
+/** Waits until the KPI cards hold figures (not the loading mark) and returns them by id. */
+async function kpiTexts(page, prefix = 'kpi') {
+  await page.waitForFunction(
+    (p) => {
+      const v = document.querySelector(`[data-testid="${p}-received"] .kpi-value`)
+      return v && v.textContent.trim() !== '…'
+    },
+    prefix,
+    { timeout: TIMEOUT },
+  )
+  const ids = ['received', 'closed', 'response_rate', 'resolution_rate', 'satisfaction_rate', 'on_time_rate']
+  const out = {}
+  for (const id of ids) out[id] = (await page.locator(`[data-testid="${prefix}-${id}"] .kpi-value`).innerText()).trim()
+  return out
+}
+
+await check('supervisor: 数据看板 in the menu; KPI cards with formulas, charts and the district map', async () => {
+  const sup = await newPage()
+  await login(sup, 'supervisor')
+  const menu = await menuTexts(sup)
+  assert(menu.includes('数据看板'), `supervisor menu: ${menu}`)
+  await sup.getByTestId('menu-dashboard').click()
+  await sup.waitForURL(/#\/dashboard/)
+  await sup.getByTestId('kpi-cards').waitFor()
+  const k = await kpiTexts(sup)
+  // This run created cases this month, and 本月 is the default period.
+  assert(/^[\d,]+$/.test(k.received) && Number(k.received.replace(/,/g, '')) >= 1, `受理量: ${k.received}`)
+  for (const id of ['response_rate', 'resolution_rate', 'satisfaction_rate', 'on_time_rate'])
+    assert(/^(\d+\.\d%|—)$/.test(k[id]), `${id} is a percentage or —: ${k[id]}`)
+  const formula = await sup.getByTestId('kpi-response_rate').locator('.kpi-formula').innerText()
+  assert(formula.includes('÷'), `the formula is shown next to the figure: ${formula}`)
+  for (const chart of ['chart-map', 'chart-trend', 'chart-channels', 'chart-categories'])
+    await sup.locator(`[data-testid="${chart}"][data-ready="true"] canvas`).first().waitFor()
+  await sup.getByTestId('rank-table').waitFor()
+  await sup.getByTestId('hotspots').waitFor()
+  const updated = await sup.getByTestId('dash-updated').innerText()
+  assert(/\d{2}:\d{2}:\d{2}/.test(updated), `shows when it was updated: ${updated}`)
+  // The export buttons download the same table.
+  const csvHref = await sup.getByTestId('export-csv').getAttribute('href')
+  assert(csvHref && csvHref.includes('by=unit') && csvHref.includes('format=csv'), `csv link: ${csvHref}`)
+  const csv = await sup.request.get(`${BASE}${csvHref}`)
+  assert(csv.ok() && (csv.headers()['content-type'] ?? '').includes('csv'), `CSV export: HTTP ${csv.status()} ${csv.headers()['content-type']}`)
+  const xlsxHref = await sup.getByTestId('export-xlsx').getAttribute('href')
+  const xlsx = await sup.request.get(`${BASE}${xlsxHref}`)
+  assert(xlsx.ok() && (xlsx.headers()['content-type'] ?? '').includes('spreadsheet'), `XLSX export: HTTP ${xlsx.status()}`)
+  // Another period reloads the figures.
+  await sup.getByTestId('period-last_month').click()
+  await sup.getByTestId('dash-range-label').filter({ hasText: /\d{4}-\d{2}-01 至/ }).waitFor()
+  await sup.getByTestId('period-month').click()
+  await kpiTexts(sup)
+  await sup.locator('[data-testid="chart-map"][data-ready="true"] canvas').first().waitFor()
+  await sup.waitForTimeout(1000) // the charts' entry animation
+  await shot(sup, 'dashboard')
+  await sup.context().close()
+})
+
+await check('the big screen (大屏): dark full-window layout at 1920×1080 with a running clock, map and figures', async () => {
+  const scr = await newPage({ viewport: { width: 1920, height: 1080 } })
+  await login(scr, 'supervisor')
+  await scr.goto(`${BASE}/#/dashboard`)
+  await scr.getByTestId('kpi-cards').waitFor()
+  await scr.getByTestId('open-screen').click()
+  await scr.waitForURL(/#\/screen/)
+  await scr.getByTestId('big-screen').waitFor()
+  const t1 = await scr.getByTestId('screen-clock').locator('.time').innerText()
+  assert(/^\d{2}:\d{2}:\d{2}$/.test(t1.trim()), `clock: ${t1}`)
+  const k = await kpiTexts(scr, 'screen-kpi')
+  assert(Number(k.received.replace(/,/g, '')) >= 1, `受理量 on the screen: ${k.received}`)
+  for (const chart of ['screen-map', 'screen-trend', 'screen-channels', 'screen-categories'])
+    await scr.locator(`[data-testid="${chart}"][data-ready="true"] canvas`).first().waitFor()
+  const box = await scr.getByTestId('big-screen').boundingBox()
+  assert(box && box.width >= 1900 && box.height >= 1060, `fills the window: ${JSON.stringify(box)}`)
+  const bg = await scr.getByTestId('big-screen').evaluate((el) => getComputedStyle(el).backgroundImage)
+  assert(bg.includes('gradient'), `dark background: ${bg}`)
+  await scr.waitForTimeout(1200)
+  const t2 = await scr.getByTestId('screen-clock').locator('.time').innerText()
+  assert(t2 !== t1, `the clock runs: ${t1} → ${t2}`)
+  await shot(scr, 'screen', false)
+  await scr.getByTestId('screen-back').click()
+  await scr.waitForURL(/#\/dashboard/)
+  await scr.context().close()
+})
+
+await check('longhua (unit handler) has no 数据看板 and cannot open it by address', async () => {
+  if (!(await longhua.getByTestId('header-user').isVisible().catch(() => false))) await login(longhua, 'longhua')
+  await longhua.goto(`${BASE}/#/todo`)
+  const menu = await menuTexts(longhua)
+  assert(!menu.includes('数据看板'), `longhua menu: ${menu}`)
+  await longhua.goto(`${BASE}/#/dashboard`)
+  await longhua.waitForURL(/#\/todo/)
+  await longhua.goto(`${BASE}/#/screen`)
+  await longhua.waitForURL(/#\/todo/)
+}, longhua)
+
+await check('longhua_leader (unit leader) sees the dashboard of their own unit', async () => {
+  const lead = await newPage()
+  await login(lead, 'longhua_leader')
+  const menu = await menuTexts(lead)
+  assert(menu.includes('数据看板'), `unit leader menu: ${menu}`)
+  await lead.goto(`${BASE}/#/dashboard`)
+  await kpiTexts(lead)
+  await lead.getByTestId('rank-table').waitFor()
+  const errors = await lead.locator('.el-alert--error').count()
+  assert(errors === 0, 'no load errors for a unit leader')
+  await lead.context().close()
+})
 
 await check('no uncaught errors in the pages', async () => {
   assert(pageErrors.length === 0, `page errors: ${pageErrors.slice(0, 5).join(' | ')}`)

@@ -17,8 +17,12 @@ const routes: RouteRecordRaw[] = [
       { path: 'cases', name: 'cases', component: () => import('./views/CaseListView.vue'), props: { mode: 'cases' }, meta: { page: 'cases' } },
       { path: 'cases/:number', name: 'case', component: () => import('./views/CaseDetailView.vue'), props: true },
       { path: 'admin', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { page: 'admin' } },
+      // Lazy, like every page: ECharts (and the map) load only with the dashboard or the screen.
+      { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { page: 'dashboard' } },
     ],
   },
+  // The big screen (大屏): full window, outside the menu layout; same access as the dashboard.
+  { path: '/screen', name: 'screen', component: () => import('./views/BigScreenView.vue'), meta: { page: 'dashboard' } },
   { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFoundView.vue'), meta: { public: true } },
 ]
 

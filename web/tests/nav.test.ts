@@ -5,7 +5,7 @@ const pages = (role: Parameters<typeof menuFor>[0]) => menuFor(role).map((m) => 
 
 describe('menus by role', () => {
   it('gives the workbench to intake roles only', () => {
-    expect(pages('operator')).toEqual(['workbench', 'todo', 'cases'])
+    expect(pages('operator')).toEqual(['workbench', 'todo', 'cases', 'dashboard'])
     expect(pages('unit_handler')).not.toContain('workbench')
     expect(pages('unit_leader')).not.toContain('workbench')
     expect(pages('supervisor')).not.toContain('workbench')
@@ -17,6 +17,25 @@ describe('menus by role', () => {
       expect(pages(r)).not.toContain('admin')
       expect(canOpen(r, 'admin')).toBe(false)
     }
+  })
+
+  it('gives the dashboard to the centre roles and unit leaders only', () => {
+    for (const r of ['operator', 'dispatcher', 'supervisor', 'leader', 'admin', 'unit_leader'] as const) {
+      expect(pages(r)).toContain('dashboard')
+      expect(canOpen(r, 'dashboard')).toBe(true)
+    }
+    for (const r of ['unit_handler', 'grid_worker', 'citizen', 'system'] as const) {
+      expect(pages(r)).not.toContain('dashboard')
+      expect(canOpen(r, 'dashboard')).toBe(false)
+    }
+    expect(menuFor('supervisor').find((m) => m.page === 'dashboard')).toMatchObject({ path: '/dashboard', label: 'nav.dashboard' })
+  })
+
+  it('keeps landing pages: the dashboard is never where a role lands', () => {
+    expect(homeFor('supervisor')).toBe('/todo')
+    expect(homeFor('leader')).toBe('/todo')
+    expect(homeFor('unit_leader')).toBe('/todo')
+    expect(homeFor('admin')).toBe('/admin')
   })
 
   it('gives nothing without a role', () => {

@@ -2,31 +2,34 @@
 
 import type { Role } from '../api/types'
 
-export type Page = 'workbench' | 'todo' | 'cases' | 'admin'
+export type Page = 'workbench' | 'todo' | 'cases' | 'dashboard' | 'admin'
 
 export interface NavItem {
   page: Page
   path: string
   label: string // i18n key
-  icon: 'EditPen' | 'Bell' | 'Tickets' | 'Setting'
+  icon: 'EditPen' | 'Bell' | 'Tickets' | 'DataAnalysis' | 'Setting'
 }
 
 const ITEMS: Record<Page, NavItem> = {
   workbench: { page: 'workbench', path: '/workbench', label: 'nav.workbench', icon: 'EditPen' },
   todo: { page: 'todo', path: '/todo', label: 'nav.todo', icon: 'Bell' },
   cases: { page: 'cases', path: '/cases', label: 'nav.cases', icon: 'Tickets' },
+  dashboard: { page: 'dashboard', path: '/dashboard', label: 'nav.dashboard', icon: 'DataAnalysis' },
   admin: { page: 'admin', path: '/admin', label: 'nav.admin', icon: 'Setting' },
 }
 
+// The dashboard (and its big screen): the centre's roles and unit leaders (the server gives a
+// unit leader the figures of their own subtree); not unit handlers or grid workers.
 const PAGES: Record<Role, Page[]> = {
-  operator: ['workbench', 'todo', 'cases'],
-  dispatcher: ['workbench', 'todo', 'cases'],
-  supervisor: ['todo', 'cases'],
-  leader: ['todo', 'cases'],
+  operator: ['workbench', 'todo', 'cases', 'dashboard'],
+  dispatcher: ['workbench', 'todo', 'cases', 'dashboard'],
+  supervisor: ['todo', 'cases', 'dashboard'],
+  leader: ['todo', 'cases', 'dashboard'],
   unit_handler: ['todo', 'cases'],
-  unit_leader: ['todo', 'cases'],
+  unit_leader: ['todo', 'cases', 'dashboard'],
   grid_worker: ['cases'],
-  admin: ['cases', 'admin'],
+  admin: ['cases', 'dashboard', 'admin'],
   citizen: [],
   system: ['cases'],
 }

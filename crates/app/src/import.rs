@@ -292,6 +292,7 @@ impl Columns {
             citizen,
             place: Place::default(),
             catalogue_item: None,
+            catalogue_version: None,
             tags: vec![IMPORT_TAG.to_string()],
             external_id,
         };

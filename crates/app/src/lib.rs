@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod clock;
 pub mod demo;
 pub mod import;
@@ -58,6 +59,8 @@ pub struct App {
     /// The working calendar deadlines are counted on; swapped whole when a year is imported.
     pub(crate) calendar: Arc<std::sync::RwLock<Arc<minsheng_calendar::WorkingCalendar>>>,
     pub(crate) directory: Arc<std::sync::Mutex<ladder::Directory>>,
+    /// The responsibility catalogue in force; swapped whole when a version is saved.
+    pub(crate) catalogue: Arc<std::sync::RwLock<Arc<minsheng_domain::catalogue::Catalogue>>>,
 }
 
 impl App {
@@ -72,6 +75,7 @@ impl App {
             credentials: Arc::new(auth::CredentialCache::default()),
             calendar: Arc::new(std::sync::RwLock::new(Arc::new(calendar))),
             directory: Arc::default(),
+            catalogue: Arc::default(),
         }
     }
 
@@ -85,7 +89,12 @@ impl App {
 
     /// The clocks that run for `case` under the limits and the calendar in force now.
     pub fn running_clocks(&self, case: &minsheng_domain::case::Case) -> Vec<minsheng_domain::deadline::Deadline> {
-        minsheng_domain::deadline::running(case, &self.settings.limits, &self.calendar())
+        // An item of the catalogue may set its own limits (e.g. 复杂事项: 15 working days).
+        let catalogue = self.catalogue();
+        match case.intake.catalogue_item.as_deref().and_then(|code| catalogue.item(code)).filter(|i| !i.limits.is_empty()) {
+            Some(item) => minsheng_domain::deadline::running(case, &self.settings.limits.with_item(&item.limits), &self.calendar()),
+            None => minsheng_domain::deadline::running(case, &self.settings.limits, &self.calendar()),
+        }
     }
 
     /// Reloads the calendar from the database (shipped years plus imported ones).

@@ -323,10 +323,12 @@ impl App {
                     };
                     merged.entry(key).or_default().add(g);
                 }
+                let catalogue = self.catalogue();
                 for (key, acc) in merged {
                     let label = match req.by {
                         MetricsBy::Channel => Channel::parse(&key).map(|c| c.label_zh().to_string()),
                         MetricsBy::CaseType => CaseType::parse(&key).map(|c| c.label_zh().to_string()),
+                        MetricsBy::Category => catalogue.item(&key).map(|i| i.name.clone()),
                         _ => None,
                     }
                     .unwrap_or_else(|| if key == "none" { "未分类".into() } else { key.clone() });

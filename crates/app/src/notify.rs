@@ -65,9 +65,12 @@ pub struct Digest {
 
 /// The category a digest groups a case under: the catalogue's first level when the case has
 /// an item (codes are `category.sub.item`), else its type.
-fn category_of(case: &Case) -> String {
+fn category_of(case: &Case, catalogue: &minsheng_domain::catalogue::Catalogue) -> String {
     match &case.intake.catalogue_item {
-        Some(item) => item.split(['.', '/', '-']).next().unwrap_or(item).to_string(),
+        Some(item) => match catalogue.category_of(item) {
+            Some(c) => c.name.clone(),
+            None => item.split(['.', '/', '-']).next().unwrap_or(item).to_string(),
+        },
         None => case.intake.case_type.label_zh().to_string(),
     }
 }
@@ -147,8 +150,9 @@ impl App {
         let (from, to) = (day_start(monday), day_start(monday + ChronoDuration::days(7)));
         let cases = self.store.unsatisfied_between(from, to, 5_000).await?;
         let mut groups: BTreeMap<String, Vec<DigestCase>> = BTreeMap::new();
+        let catalogue = self.catalogue();
         for c in &cases {
-            groups.entry(category_of(c)).or_default().push(DigestCase {
+            groups.entry(category_of(c, &catalogue)).or_default().push(DigestCase {
                 number: c.number.as_str().to_string(),
                 title: c.intake.title.as_str().to_string(),
                 lead_unit: c.lead_unit.as_ref().map(|u| u.name.clone()),

@@ -235,6 +235,24 @@ impl App {
         if intake.citizen.anonymous {
             intake.citizen.name = None;
         }
+        if let Some(code) = intake.catalogue_item.clone() {
+            if self.catalogue().version == 0 {
+                self.reload_catalogue().await?;
+            }
+            let catalogue = self.catalogue();
+            // Without any catalogue (a bare installation) item codes are kept as given.
+            if catalogue.version > 0 {
+                let leaf = catalogue.leaves().into_iter().any(|i| i.code == code);
+                if !leaf {
+                    return Err(DomainError::invalid(
+                        "catalogue_item",
+                        format!("职责清单中没有可派单的事项 {code}"),
+                        format!("no routable catalogue item {code}"),
+                    ));
+                }
+                intake.catalogue_version = Some(catalogue.version);
+            }
+        }
         if let Some(unit_id) = intake.place.division_unit_id {
             let unit = self.store.get_unit(unit_id).await?;
             if !unit.is_some_and(|u| u.kind.is_territorial()) {

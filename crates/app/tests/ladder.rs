@@ -40,6 +40,7 @@ fn intake(title: &str, phone: &str, item: Option<&str>) -> Intake {
         citizen: Citizen { phone: Some(PhoneNumber::parse(phone).unwrap()), ..Default::default() },
         place: Place::default(),
         catalogue_item: item.map(str::to_string),
+        catalogue_version: None,
         tags: vec![],
         external_id: None,
     }
@@ -151,16 +152,16 @@ async fn repeats_unsatisfied_digest_and_figures(url: String) {
 
     // The same citizen reports the same matter a third time: the dispatch tips it to a leader.
     for _ in 0..2 {
-        dispatched(&app, "夜间施工噪音", "13800138111", Some("noise.construction")).await;
+        dispatched(&app, "夜间施工噪音", "13800138111", Some("ZS.01.001")).await;
     }
-    let third = dispatched(&app, "夜间施工噪音", "13800138111", Some("noise.construction")).await;
+    let third = dispatched(&app, "夜间施工噪音", "13800138111", Some("ZS.01.001")).await;
     let case = app.store.get_case(third).await.unwrap().unwrap();
     assert!(case.escalated_to.is_some(), "third report within 30 days escalates");
-    let other = dispatched(&app, "夜间施工噪音", "13800138222", Some("noise.construction")).await;
+    let other = dispatched(&app, "夜间施工噪音", "13800138222", Some("ZS.01.001")).await;
     assert!(app.store.get_case(other).await.unwrap().unwrap().escalated_to.is_none(), "another citizen, another place");
 
     // A case called back unsatisfied twice goes to a leader.
-    let id = dispatched(&app, "小区积水", "13800138333", Some("water.drain")).await;
+    let id = dispatched(&app, "小区积水", "13800138333", Some("01.02.001")).await;
     act(&app, &handler, id, serde_json::json!({"action": "sign"}), None).await;
     for round in 0..2 {
         act(&app, &handler, id, serde_json::json!({"action": "contact", "method": "phone"}), Some("电话联系")).await;
@@ -185,7 +186,7 @@ async fn repeats_unsatisfied_digest_and_figures(url: String) {
     let digest = app.send_unsatisfied_digest(day).await.unwrap();
     assert_eq!(digest.week, "2026-03-02");
     assert_eq!(digest.total, 1);
-    assert_eq!(digest.groups[0].category, "water");
+    assert_eq!(digest.groups[0].category, "城乡建设");
     assert_eq!(digest.groups[0].cases[0].comment.as_deref(), Some("仍然积水"));
     assert_eq!(digest.recipients, vec![leader.user_id.unwrap()]);
     app.send_unsatisfied_digest(day).await.unwrap();

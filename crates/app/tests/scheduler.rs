@@ -33,6 +33,7 @@ fn intake() -> Intake {
         citizen: Citizen { phone: Some(PhoneNumber::parse("13800138000").unwrap()), ..Default::default() },
         place: Place::default(),
         catalogue_item: None,
+        catalogue_version: None,
         tags: vec![],
         external_id: None,
     }

@@ -185,6 +185,7 @@ pub fn intake(rng: &mut Rng, division_unit_id: Option<i64>) -> Result<minsheng_d
             longitude: None,
         },
         catalogue_item: None,
+        catalogue_version: None,
         tags: vec![],
         external_id: None,
     })

@@ -14,6 +14,7 @@
 
 mod create;
 mod data;
+mod figures;
 mod http;
 mod inbox;
 mod lifecycle;
@@ -44,6 +45,10 @@ enum Command {
     StoreCreate(create::StoreArgs),
     /// Check that every case id in a file (one per line, from `create --ids-out`) is stored.
     Verify(create::VerifyArgs),
+    /// All metrics for every unit for a month and a year on a seeded database (issue 3).
+    Metrics(figures::MetricsArgs),
+    /// The clock watcher draining N pending deadlines spread over a window (issue 3).
+    Scheduler(figures::SchedulerArgs),
     /// Resident memory of a process: VmRSS and VmHWM from /proc/PID/status.
     Rss(rss::Args),
 }
@@ -64,6 +69,8 @@ fn main() {
             Command::Verify(a) => create::verify(a).await,
             Command::StoreCreate(a) => create::store_create(a).await,
             Command::Rss(a) => rss::run(a),
+            Command::Metrics(a) => figures::metrics(a).await,
+            Command::Scheduler(a) => figures::scheduler(a).await,
         }
     });
     match result {

@@ -215,6 +215,9 @@ pub struct Intake {
     pub place: Place,
     /// The catalogue item (职责清单事项) code, when chosen.
     pub catalogue_item: Option<String>,
+    /// The catalogue version the item was chosen from (old cases keep theirs).
+    #[serde(default)]
+    pub catalogue_version: Option<i64>,
     #[serde(default)]
     pub tags: Vec<String>,
     /// An identifier in the source system, for imports and integrations.

@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod case;
+pub mod catalogue;
 pub mod deadline;
 pub mod error;
 pub mod escalation;

@@ -219,6 +219,9 @@ async fn main() {
         settings.number_prefix = prefix.clone();
     }
     let app = App::new(store.clone(), Arc::new(SystemClock), settings);
+    if let Err(e) = app.reload_catalogue().await {
+        tracing::warn!(error = %e.message_en, "catalogue load failed");
+    }
     if let Err(e) = app.reload_calendar().await {
         fail(format!("{} / {}", e.message_zh, e.message_en));
     }
@@ -313,6 +316,9 @@ fn spawn_watcher(app: App) {
             if last_reload.elapsed() > Duration::from_secs(60) {
                 if let Err(e) = app.weekly_digest_if_due().await {
                     tracing::warn!(error = %e.message_en, "weekly digest failed");
+                }
+                if let Err(e) = app.reload_catalogue().await {
+                    tracing::warn!(error = %e.message_en, "catalogue reload failed");
                 }
                 if let Err(e) = app.reload_calendar().await {
                     tracing::warn!(error = %e.message_en, "calendar reload failed");

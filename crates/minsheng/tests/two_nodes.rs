@@ -35,6 +35,7 @@ async fn two_nodes_fire_each_warning_exactly_once() {
             citizen: Citizen::default(),
             place: Place::default(),
             catalogue_item: None,
+            catalogue_version: None,
             tags: vec![],
             external_id: None,
         };

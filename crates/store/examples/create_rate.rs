@@ -34,6 +34,7 @@ async fn main() {
                     },
                     place: Place::default(),
                     catalogue_item: None,
+                    catalogue_version: None,
                     tags: vec![],
                     external_id: None,
                 };

@@ -266,6 +266,18 @@ pub struct NoticeQuery {
     pub limit: u32,
 }
 
+/// A saved version of the catalogue (the items as JSON in `data`; empty in lists).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueVersion {
+    pub version: i64,
+    pub created_at: Millis,
+    pub created_by: Option<UserId>,
+    pub note: Option<String>,
+    pub items: i64,
+    #[serde(skip)]
+    pub data: String,
+}
+
 /// One leader on duty (值班) at the centre on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DutyRecord {
@@ -559,6 +571,13 @@ pub trait Store: Send + Sync + 'static {
     async fn set_duty(&self, day: &str, unit_id: UnitId, user_ids: &[UserId]) -> StoreResult<()>;
     /// The roster for days in `[from, to]` (`YYYY-MM-DD`).
     async fn duty(&self, from: &str, to: &str) -> StoreResult<Vec<DutyRecord>>;
+
+    /// Saves a new catalogue version (the next number) and returns it.
+    async fn save_catalogue(&self, data: &str, items: i64, at: Millis, by: Option<UserId>, note: Option<&str>) -> StoreResult<CatalogueVersion>;
+    /// One version, or the latest with `None`.
+    async fn catalogue(&self, version: Option<i64>) -> StoreResult<Option<CatalogueVersion>>;
+    /// Every version, newest first, without the data.
+    async fn catalogue_versions(&self) -> StoreResult<Vec<CatalogueVersion>>;
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;
     async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;

@@ -47,6 +47,7 @@ on_both_engines!(
     outbox_is_written_with_the_change_and_leased_once,
     duty_roster_replaces_a_day,
     repeats_count_by_phone_or_place,
+    catalogue_versions_are_kept_whole,
 );
 
 const T0: i64 = 1_795_320_000_000; // 2026-11-22 12:00 China time
@@ -71,6 +72,7 @@ fn intake(title: &str, phone: &str) -> Intake {
         },
         place: Place::default(),
         catalogue_item: None,
+        catalogue_version: None,
         tags: vec![],
         external_id: None,
     }
@@ -568,4 +570,21 @@ async fn repeats_count_by_phone_or_place(store: Arc<dyn Store>) {
     assert_eq!(store.count_repeats("noise.construction", Some("13800138001"), Some(5), since).await.unwrap(), 3);
     assert_eq!(store.count_repeats("other.item", Some("13800138001"), Some(5), since).await.unwrap(), 0);
     assert_eq!(store.count_repeats("noise.construction", None, None, since).await.unwrap(), 0);
+}
+
+async fn catalogue_versions_are_kept_whole(store: Arc<dyn Store>) {
+    assert!(store.catalogue(None).await.unwrap().is_none());
+    let v1 = store.save_catalogue(r#"[{"code":"01"}]"#, 1, T0, Some(3), Some("初版")).await.unwrap();
+    let (a, b) = tokio::join!(store.save_catalogue("[]", 0, T0 + 1, None, None), store.save_catalogue("[1]", 1, T0 + 2, None, Some("并发")));
+    let mut versions = vec![v1.version, a.unwrap().version, b.unwrap().version];
+    versions.sort();
+    assert_eq!(versions, vec![1, 2, 3], "concurrent saves get distinct consecutive versions");
+    assert_eq!(store.catalogue(Some(1)).await.unwrap().unwrap().data, r#"[{"code":"01"}]"#);
+    assert_eq!(store.catalogue(None).await.unwrap().unwrap().version, 3);
+    assert!(store.catalogue(Some(9)).await.unwrap().is_none());
+    let list = store.catalogue_versions().await.unwrap();
+    assert_eq!(list.iter().map(|v| v.version).collect::<Vec<_>>(), vec![3, 2, 1]);
+    assert_eq!(list[2].note.as_deref(), Some("初版"));
+    assert_eq!(list[2].created_by, Some(3));
+    assert!(list.iter().all(|v| v.data.is_empty()), "lists leave the data out");
 }

@@ -103,6 +103,7 @@ pub async fn create(
             longitude: req.place.longitude,
         },
         catalogue_item: req.catalogue_item,
+        catalogue_version: None,
         tags: req.tags,
         external_id: req.external_id,
     };

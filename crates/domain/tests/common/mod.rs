@@ -215,6 +215,7 @@ pub fn intake_of(case_type: CaseType, confidential: bool) -> Intake {
             longitude: Some(110.32),
         },
         catalogue_item: Some("city.drainage.waterlogging".to_string()),
+        catalogue_version: None,
         tags: vec![],
         external_id: None,
     }

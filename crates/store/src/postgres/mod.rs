@@ -24,7 +24,7 @@ use crate::{
 
 /// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql"))];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;
@@ -710,6 +710,62 @@ impl Store for PgStore {
             all(&client, "SELECT day, unit_id, user_id FROM duty_roster WHERE day >= $1 AND day <= $2 ORDER BY day, unit_id, user_id", &[&from, &to])
                 .await?;
         rows.iter().map(|r| Ok(crate::DutyRecord { day: col(r, 0)?, unit_id: col(r, 1)?, user_id: col(r, 2)? })).collect()
+    }
+
+    async fn save_catalogue(&self, data: &str, items: i64, at: Millis, by: Option<UserId>, note: Option<&str>) -> StoreResult<crate::CatalogueVersion> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        // Serialise savers so version numbers have no gaps or clashes.
+        tx.batch_execute("LOCK TABLE catalogue_versions IN SHARE ROW EXCLUSIVE MODE").await.map_err(pg_err)?;
+        let row = one(&tx, "SELECT COALESCE(MAX(version), 0) + 1 FROM catalogue_versions", &[]).await?;
+        let version: i64 = col(&row, 0)?;
+        exec(
+            &tx,
+            "INSERT INTO catalogue_versions (version, created_at, created_by, note, items, data) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&version, &at, &by, &note, &items, &data],
+        )
+        .await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(crate::CatalogueVersion { version, created_at: at, created_by: by, note: note.map(str::to_string), items, data: data.to_string() })
+    }
+
+    async fn catalogue(&self, version: Option<i64>) -> StoreResult<Option<crate::CatalogueVersion>> {
+        let client = self.conn().await?;
+        let row = opt(
+            &client,
+            "SELECT version, created_at, created_by, note, items, data FROM catalogue_versions \
+             WHERE version = COALESCE($1, (SELECT MAX(version) FROM catalogue_versions))",
+            &[&version],
+        )
+        .await?;
+        row.map(|r| {
+            Ok(crate::CatalogueVersion {
+                version: col(&r, 0)?,
+                created_at: col(&r, 1)?,
+                created_by: col(&r, 2)?,
+                note: col(&r, 3)?,
+                items: col(&r, 4)?,
+                data: col(&r, 5)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn catalogue_versions(&self) -> StoreResult<Vec<crate::CatalogueVersion>> {
+        let client = self.conn().await?;
+        let rows = all(&client, "SELECT version, created_at, created_by, note, items FROM catalogue_versions ORDER BY version DESC", &[]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::CatalogueVersion {
+                    version: col(r, 0)?,
+                    created_at: col(r, 1)?,
+                    created_by: col(r, 2)?,
+                    note: col(r, 3)?,
+                    items: col(r, 4)?,
+                    data: String::new(),
+                })
+            })
+            .collect()
     }
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {

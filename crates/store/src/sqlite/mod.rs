@@ -23,7 +23,7 @@ use crate::{
 };
 
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql"))];
 /// Upper bound of requests committed together; bounds the latency one group adds.
 const MAX_GROUP: usize = 256;
 const READERS: usize = 4;
@@ -1001,6 +1001,53 @@ impl Store for SqliteStore {
                 conn.prepare_cached("SELECT day, unit_id, user_id FROM duty_roster WHERE day >= ?1 AND day <= ?2 ORDER BY day, unit_id, user_id").map_err(db_err)?;
             let rows = stmt
                 .query_map(params![from, to], |r| Ok(crate::DutyRecord { day: r.get(0)?, unit_id: r.get(1)?, user_id: r.get(2)? }))
+                .map_err(db_err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn save_catalogue(&self, data: &str, items: i64, at: Millis, by: Option<UserId>, note: Option<&str>) -> StoreResult<crate::CatalogueVersion> {
+        let (data, note) = (data.to_string(), note.map(str::to_string));
+        self.write(move |conn| {
+            let version: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM catalogue_versions", [], |r| r.get(0)).map_err(db_err)?;
+            conn.execute(
+                "INSERT INTO catalogue_versions (version, created_at, created_by, note, items, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![version, at, by, note, items, data],
+            )
+            .map_err(db_err)?;
+            Ok(crate::CatalogueVersion { version, created_at: at, created_by: by, note, items, data })
+        })
+        .await
+    }
+
+    async fn catalogue(&self, version: Option<i64>) -> StoreResult<Option<crate::CatalogueVersion>> {
+        self.read(move |conn| {
+            let sql = "SELECT version, created_at, created_by, note, items, data FROM catalogue_versions \
+                       WHERE version = COALESCE(?1, (SELECT MAX(version) FROM catalogue_versions))";
+            conn.query_row(sql, [version], |r| {
+                Ok(crate::CatalogueVersion { version: r.get(0)?, created_at: r.get(1)?, created_by: r.get(2)?, note: r.get(3)?, items: r.get(4)?, data: r.get(5)? })
+            })
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn catalogue_versions(&self) -> StoreResult<Vec<crate::CatalogueVersion>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("SELECT version, created_at, created_by, note, items FROM catalogue_versions ORDER BY version DESC").map_err(db_err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(crate::CatalogueVersion {
+                        version: r.get(0)?,
+                        created_at: r.get(1)?,
+                        created_by: r.get(2)?,
+                        note: r.get(3)?,
+                        items: r.get(4)?,
+                        data: String::new(),
+                    })
+                })
                 .map_err(db_err)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
         })

@@ -30,6 +30,8 @@ pub mod routes;
 
 /// Requests larger than this are refused with 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// The limit for a whole catalogue upload.
+pub const MAX_CATALOGUE_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -73,6 +75,11 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/apikeys", get(routes::org::api_keys).post(routes::org::add_api_key))
         .route("/apikeys/{id}", delete(routes::org::revoke_api_key))
         .route("/meta", get(routes::meta::meta))
+        // A whole catalogue is larger than any other body (thousands of items with keywords).
+        .route("/catalogue", get(routes::catalogue::get).put(routes::catalogue::save).layer(DefaultBodyLimit::max(MAX_CATALOGUE_BYTES)))
+        .route("/catalogue/versions", get(routes::catalogue::versions))
+        .route("/catalogue/import", post(routes::catalogue::import_csv).layer(DefaultBodyLimit::max(MAX_CATALOGUE_BYTES)))
+        .route("/catalogue/search", get(routes::catalogue::search))
         .route("/metrics", get(routes::oversight::metrics))
         .route("/metrics/rankings", get(routes::oversight::rankings))
         .route("/settings/metrics", get(routes::oversight::definitions).put(routes::oversight::set_definitions))

@@ -22,9 +22,11 @@ use crate::routes;
         routes::oversight::score, routes::oversight::set_score, routes::oversight::notifications, routes::oversight::mark_read,
         routes::oversight::case_notices, routes::oversight::duty, routes::oversight::set_duty, routes::oversight::digest,
         routes::oversight::send_digest,
+        routes::catalogue::get, routes::catalogue::versions, routes::catalogue::save, routes::catalogue::import_csv,
+        routes::catalogue::search,
     ),
     components(schemas(routes::cases::CreateCaseRequest, routes::cases::CitizenInput, routes::cases::PlaceInput, routes::auth::LoginRequest,
-        routes::auth::Me, routes::org::NewUnitRequest, routes::org::NewUserRequest, routes::org::NewApiKeyRequest, routes::org::PasswordRequest, routes::oversight::DutyRequest)),
+        routes::auth::Me, routes::org::NewUnitRequest, routes::org::NewUserRequest, routes::org::NewApiKeyRequest, routes::org::PasswordRequest, routes::oversight::DutyRequest, routes::catalogue::SaveRequest)),
     tags((name = "cases", description = "工单：受理、列表、详情、办理动作"), (name = "public", description = "市民进度查询"),
         (name = "auth", description = "登录"), (name = "organisation", description = "组织、用户、接口密钥"), (name = "meta", description = "枚举与错误码")),
     modifiers(&Security)

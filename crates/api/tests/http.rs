@@ -116,6 +116,7 @@ on_both_engines!(
     merge_keeps_every_reporter,
     operations_endpoints,
     figures_exports_notifications_and_duty,
+    catalogue_read_search_and_versions,
 );
 
 async fn whole_lifecycle_over_http(s: Server) {
@@ -710,4 +711,58 @@ async fn figures_exports_notifications_and_duty(s: Server) {
     assert_eq!(v["recipients"], json!([leader_id]));
     let (st, _) = s.get(&lh, "/api/digest/unsatisfied").await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+async fn catalogue_read_search_and_versions(s: Server) {
+    let (op, admin, sup) = (s.token("operator").await, s.token("admin").await, s.token("supervisor").await);
+    let (st, cat) = s.get(&op, "/api/catalogue").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(cat["version"], 1);
+    let items = cat["items"].as_array().unwrap().clone();
+    assert!(items.len() > 600, "categories, subcategories and 537 items");
+    let (st, hits) = s.get(&op, "/api/catalogue/search?q=%E5%B9%BF%E5%9C%BA%E8%88%9E%E9%9F%B3%E5%93%8D%E5%A4%AA%E5%90%B5").await; // 广场舞音响太吵
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(hits[0]["name"], "广场舞噪声");
+    assert_eq!(hits[0]["path"], "噪声污染 / 社会生活噪声 / 广场舞噪声");
+
+    let r = s.http.get(format!("{}/api/catalogue?format=csv", s.base)).bearer_auth(&op).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    assert!(csv.trim_start_matches('\u{feff}').starts_with("code,name,parent"));
+
+    // Saving: administrators only; a broken tree is refused with its problems; CSV import works.
+    let put = |token: &str, body: Value| s.http.put(format!("{}/api/catalogue", s.base)).bearer_auth(token.to_string()).json(&body).send();
+    assert_eq!(put(&sup, json!({"items": items})).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let r = put(&admin, json!({"items": [{"code": "01", "name": "城建"}, {"code": "01.01", "name": "路灯", "parent": "02"}]})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["error"]["details"]["problems"].as_array().unwrap().iter().any(|p| p["code"] == "missing_parent"), "{v}");
+    assert_eq!(put(&admin, json!({"items": [], "extra": 1})).await.unwrap().status(), StatusCode::BAD_REQUEST, "unknown field");
+    let r = s
+        .http
+        .post(format!("{}/api/catalogue/import?note=%E5%AF%BC%E5%85%A5", s.base))
+        .bearer_auth(&admin)
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let saved: Value = r.json().await.unwrap();
+    assert_eq!(saved["version"], 2);
+    assert_eq!(saved["diff"]["changed"].as_array().unwrap().len(), 0, "a round trip changes nothing");
+    let (_, versions) = s.get(&op, "/api/catalogue/versions").await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    assert_eq!(versions[0]["note"], "导入");
+    let (st, _) = s.get(&op, "/api/catalogue?version=99").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // Intake against the catalogue.
+    let mut body = complaint("广场舞噪音", "13800138000");
+    body["catalogue_item"] = json!("no.such.item");
+    let (st, v) = s.post(&op, "/api/cases", body.clone()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["details"]["field"], "catalogue_item");
+    body["catalogue_item"] = json!("ZS.02.001");
+    let created = s.create(&op, body).await;
+    assert_eq!(created["case"]["intake"]["catalogue_version"], 2);
 }

@@ -304,6 +304,14 @@ impl App {
         }
     }
 
+    /// The catalogue in force, loading it first if this process has not yet.
+    pub async fn current_catalogue(&self) -> DomainResult<Arc<Catalogue>> {
+        if self.catalogue().version == 0 {
+            self.reload_catalogue().await?;
+        }
+        Ok(self.catalogue())
+    }
+
     /// Re-reads the latest version from the database (other nodes may have saved one).
     pub async fn reload_catalogue(&self) -> DomainResult<()> {
         let Some(v) = self.store.catalogue(None).await? else { return Ok(()) };

@@ -236,10 +236,7 @@ impl App {
             intake.citizen.name = None;
         }
         if let Some(code) = intake.catalogue_item.clone() {
-            if self.catalogue().version == 0 {
-                self.reload_catalogue().await?;
-            }
-            let catalogue = self.catalogue();
+            let catalogue = self.current_catalogue().await?;
             // Without any catalogue (a bare installation) item codes are kept as given.
             if catalogue.version > 0 {
                 let leaf = catalogue.leaves().into_iter().any(|i| i.code == code);

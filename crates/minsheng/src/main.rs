@@ -61,6 +61,9 @@ enum Command {
     /// The working calendar (工作日历): official holidays and make-up working days.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The responsibility catalogue (职责清单): import a new version, export, show, list versions.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Compute a deadline with the working calendar, printed in RFC 3339 (+08:00).
     ///
     /// "N working days" ends at 24:00 of the Nth working day after the start day (a start on a
@@ -131,6 +134,33 @@ enum CalendarCommand {
     Import { file: PathBuf },
     /// Show a year's working calendar, month by month, and its JSON.
     Show { year: i32 },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Save FILE (CSV with a header row, or JSON: an array of items) as the next version.
+    Import {
+        file: PathBuf,
+        /// Why this version (kept with it).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Write a version (default: the latest) as CSV or JSON to stdout or --output.
+    Export {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        version: Option<i64>,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the tree of a version (default: the latest).
+    Show {
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// List the saved versions.
+    Versions,
 }
 
 #[derive(Subcommand)]
@@ -239,12 +269,73 @@ async fn main() {
         Command::Apikey(c) => apikey(&app, c).await,
         Command::Import { file, unit, batch } => import(&app, &file, unit, batch).await,
         Command::Calendar(c) => calendar(&app, c).await,
+        Command::Catalogue(c) => catalogue(&app, c).await,
         Command::Classifier(_) => Ok(()),
         Command::Deadline { start, working_days, working_hours, hours } => deadline(&app, &start, working_days, working_hours, hours).await,
     };
     if let Err(e) = result {
         fail(e);
     }
+}
+
+async fn catalogue(app: &App, c: CatalogueCommand) -> Result<(), String> {
+    use minsheng_app::catalogue::{catalogue_from_csv, catalogue_to_csv};
+    let err = |e: minsheng_domain::DomainError| format!("{} / {}", e.message_zh, e.message_en);
+    match c {
+        CatalogueCommand::Import { file, note } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let json = file.extension().is_some_and(|x| x.eq_ignore_ascii_case("json"));
+            let items = if json {
+                serde_json::from_str(&text).map_err(|e| format!("{}: not a JSON array of items: {e}", file.display()))?
+            } else {
+                catalogue_from_csv(&text).map_err(err)?
+            };
+            let saved = app.save_catalogue(&cli_actor(), items, note.as_deref()).await.map_err(err)?;
+            println!(
+                "职责清单第 {} 版已保存 saved version {}: {} 项 items; 新增 added {}, 删除 removed {}, 修改 changed {}",
+                saved.version,
+                saved.version,
+                saved.items,
+                saved.diff.added.len(),
+                saved.diff.removed.len(),
+                saved.diff.changed.len()
+            );
+        }
+        CatalogueCommand::Export { format, version, output } => {
+            let cat = app.catalogue_version(version).await.map_err(err)?;
+            let bytes = match format.as_str() {
+                "csv" => catalogue_to_csv(&cat).map_err(err)?,
+                "json" => serde_json::to_vec_pretty(&cat.items).map_err(|e| e.to_string())?,
+                other => return Err(format!("unknown format {other} (csv, json)")),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        CatalogueCommand::Show { version } => {
+            let cat = app.catalogue_version(version).await.map_err(err)?;
+            println!("职责清单第 {} 版 version {} — {} 项 items, {} 个可派单事项 routable", cat.version, cat.version, cat.items.len(), cat.leaves().len());
+            for item in &cat.items {
+                let depth = cat.level(&item.code).saturating_sub(1);
+                let owner = match (&item.department_type, item.territorial) {
+                    (Some(d), _) => format!(" [{d}·{}]", item.handling_level.label_zh()),
+                    (None, true) => format!(" [属地·{}]", item.handling_level.label_zh()),
+                    _ => String::new(),
+                };
+                println!("{}{} {}{}", "  ".repeat(depth), item.code, item.name, owner);
+            }
+        }
+        CatalogueCommand::Versions => {
+            for v in app.catalogue_versions().await.map_err(err)? {
+                println!("{}\t{}\t{} 项\t{}", v.version, minsheng_domain::format_time(v.created_at), v.items, v.note.unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn cli_actor() -> Actor {

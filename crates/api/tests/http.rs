@@ -580,7 +580,7 @@ async fn operations_endpoints(s: Server) {
     let (st, v) = s.get(&op, "/api/no/such/thing").await;
     assert_eq!((st, v["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
     let (_, meta) = s.get(&op, "/api/meta").await;
-    assert_eq!(meta["actions"].as_array().unwrap().len(), 28);
+    assert_eq!(meta["actions"].as_array().unwrap().len(), 29);
 }
 
 /// The browser application's files are served at `/`; the API keeps its JSON 404s.

@@ -221,6 +221,13 @@ impl Catalogue {
         }
         for item in &self.items {
             if let Some(p) = &item.parent {
+                if !item.code.starts_with(&format!("{p}.")) {
+                    problems.push(problem(
+                        "bad_child_code",
+                        format!("事项 {} 的代码须以上级代码 {p} 加“.”开头", item.code),
+                        format!("item {}: a child's code must start with its parent's code {p} and a dot", item.code),
+                    ));
+                }
                 if !seen.contains_key(p.as_str()) {
                     problems.push(problem("missing_parent", format!("事项 {} 的上级 {p} 不存在", item.code), format!("item {}: parent {p} does not exist", item.code)));
                 } else if self.level(&item.code) > 3 {

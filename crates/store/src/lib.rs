@@ -14,6 +14,7 @@ use minsheng_domain::{DomainError, Millis};
 use serde::{Deserialize, Serialize};
 
 pub mod postgres;
+mod rollup;
 pub mod sqlite;
 
 #[derive(Debug, thiserror::Error)]
@@ -360,31 +361,6 @@ pub(crate) fn counter_columns() -> String {
 /// `SUM(col1), SUM(col2), …`.
 pub(crate) fn counter_sums() -> String {
     minsheng_domain::metrics::Counter::SUMMED.iter().map(|c| format!("SUM({})", c.as_str())).collect::<Vec<_>>().join(", ")
-}
-
-/// The SQL expression of a grouping key over `case_facts`.
-pub(crate) fn fact_key_sql(by: FactKey) -> &'static str {
-    match by {
-        FactKey::Unit => "unit_id",
-        FactKey::CallbackUnit => "callback_unit_id",
-        FactKey::Channel => "channel",
-        FactKey::CaseType => "case_type",
-        FactKey::CatalogueItem => "catalogue_item",
-        // China time is UTC+8 all year.
-        FactKey::Day => "((received_at + 28800000) / 86400000)",
-        FactKey::All => "'all'",
-    }
-}
-
-/// `GROUP BY …` for the sums and for the histogram (constants cannot be grouped by on PostgreSQL).
-pub(crate) fn fact_group_sql(by: FactKey) -> (String, String) {
-    match by {
-        FactKey::All => (String::new(), " GROUP BY handling_bucket".into()),
-        other => {
-            let key = fact_key_sql(other);
-            (format!(" GROUP BY {key}"), format!(" GROUP BY {key}, handling_bucket"))
-        }
-    }
 }
 
 /// Groups rows of (key, sums…) and (key, bucket, count) into [`FactGroup`]s.

@@ -107,6 +107,11 @@ export const ACTION_FIELDS: Record<string, FieldSpec[]> = {
   urge: [],
   supervise: [{ key: 'level', label: 'action.level', kind: 'select', enumOf: 'supervision', exclude: ['none'], required: true, default: 'yellow' }],
   escalate: [{ key: 'leader_user_id', label: 'action.leader', kind: 'leader', required: true }],
+  // 会商: the meeting names the lead and the assisting units.
+  joint_meeting: [
+    { key: 'lead_unit_id', label: 'action.leadUnit', kind: 'unit', required: true, scope: 'dispatch' },
+    { key: 'assisting_unit_ids', label: 'action.assistingUnits', kind: 'units', scope: 'dispatch', default: [] },
+  ],
   merge: [{ key: 'into', label: 'action.into', kind: 'text', required: true }],
   void: [{ key: 'reason', label: 'action.voidReason', kind: 'select', enumOf: 'void_reasons', required: true }],
   add_info: [],

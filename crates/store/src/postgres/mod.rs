@@ -24,7 +24,7 @@ use crate::{
 
 /// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql"))];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;
@@ -136,7 +136,12 @@ impl Store for PgStore {
             if *version == 4 {
                 for row in all(&tx, "SELECT data FROM cases", &[]).await? {
                     let case: Case = from_json(col::<&str>(&row, 0)?)?;
-                    sync_facts(&tx, &case).await?;
+                    sync_facts_row(&tx, &case, crate::FactsRow::of(&case)).await?;
+                }
+            }
+            if *version == 6 {
+                for sql in crate::rollup::backfill_sql("postgres") {
+                    tx.batch_execute(&sql).await.map_err(pg_err)?;
                 }
             }
             tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &now_millis()])
@@ -563,23 +568,26 @@ impl Store for PgStore {
 
     async fn aggregate_facts(&self, query: &crate::FactQuery) -> StoreResult<Vec<crate::FactGroup>> {
         let client = self.conn().await?;
-        let key = crate::fact_key_sql(query.by);
-        let (group, bucket_group) = crate::fact_group_sql(query.by);
+        let (dim, key) = crate::rollup::source(query.by);
+        let key = if key.starts_with("CAST") { "day::text" } else { key };
+        let (from, to) = (crate::rollup::china_day(query.from), crate::rollup::china_day(query.to - 1) + 1);
         let upper = query.unit_path.as_ref().map(|p| format!("{p}\u{10ffff}"));
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&query.from, &query.to];
-        let mut cond = String::from("received_at >= $1 AND received_at < $2");
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&dim, &from, &to];
+        let mut cond = String::from("dim = $1 AND day >= $2 AND day < $3");
         if let (Some(path), Some(upper)) = (&query.unit_path, &upper) {
             // Collation-independent prefix test: the paths are ASCII digits and slashes.
-            cond.push_str(" AND unit_path COLLATE \"C\" >= $3 AND unit_path COLLATE \"C\" < $4");
+            cond.push_str(" AND unit_path COLLATE \"C\" >= $4 AND unit_path COLLATE \"C\" < $5");
             params.push(path);
             params.push(upper);
         }
+        let grouped = query.by != crate::FactKey::All;
         let sums_sql: String = minsheng_domain::metrics::Counter::SUMMED
             .iter()
             .map(|c| format!("SUM({})::bigint", c.as_str()))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!("SELECT ({key})::text, {sums_sql} FROM case_facts WHERE {cond}{group}");
+        let group = if grouped { format!(" GROUP BY {key}") } else { String::new() };
+        let sql = format!("SELECT ({key})::text, {sums_sql} FROM fact_rollup WHERE {cond}{group}");
         let n = minsheng_domain::metrics::Counter::SUMMED.len();
         let mut sums = Vec::new();
         for row in all(&client, &sql, &params).await? {
@@ -588,16 +596,20 @@ impl Store for PgStore {
             for i in 0..n {
                 v.push(col::<Option<i64>>(&row, i + 1)?.unwrap_or(0));
             }
-            sums.push((key, v));
+            if v.iter().any(|x| *x != 0) {
+                sums.push((key.filter(|k| !k.is_empty()), v));
+            }
         }
         let mut buckets = Vec::new();
         if query.by != crate::FactKey::CallbackUnit {
-            let sql = format!(
-                "SELECT ({key})::text, handling_bucket, COUNT(*) FROM case_facts WHERE {cond} AND handling_bucket IS NOT NULL{bucket_group}"
-            );
+            let group = if grouped { format!(" GROUP BY {key}, bucket") } else { " GROUP BY bucket".into() };
+            let sql = format!("SELECT ({key})::text, bucket, SUM(n)::bigint FROM fact_buckets WHERE {cond}{group}");
             for row in all(&client, &sql, &params).await? {
                 let b: i64 = col(&row, 1)?;
-                buckets.push((col::<Option<String>>(&row, 0)?, b as i32, col::<i64>(&row, 2)?));
+                let count: i64 = col(&row, 2)?;
+                if count != 0 {
+                    buckets.push((col::<Option<String>>(&row, 0)?.filter(|k| !k.is_empty()), b as i32, count));
+                }
             }
         }
         Ok(crate::assemble_groups(sums, buckets, query.by))
@@ -789,6 +801,63 @@ impl Store for PgStore {
 /// Rewrites the case's row of metric facts.
 async fn sync_facts<C: GenericClient>(client: &C, case: &Case) -> StoreResult<()> {
     let row = crate::FactsRow::of(case);
+    let new = crate::rollup::Snapshot::of(&row);
+    let old_sql = format!(
+        "SELECT unit_id, unit_path, callback_unit_id, channel, case_type, catalogue_item, handling_bucket, {} FROM case_facts WHERE received_at = $1 AND case_id = $2",
+        crate::counter_columns()
+    );
+    let old = match opt(client, &old_sql, &[&case.received_at, &case.id]).await? {
+        Some(r) => {
+            let n = minsheng_domain::metrics::Counter::SUMMED.len();
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                values.push(col::<i64>(&r, 7 + i)?);
+            }
+            Some(crate::rollup::Snapshot {
+                day: crate::rollup::china_day(case.received_at),
+                unit_id: col(&r, 0)?,
+                unit_path: col(&r, 1)?,
+                callback_unit_id: col(&r, 2)?,
+                channel: col(&r, 3)?,
+                case_type: col(&r, 4)?,
+                catalogue_item: col(&r, 5)?,
+                bucket: col(&r, 6)?,
+                values,
+            })
+        }
+        None => None,
+    };
+    if old.as_ref() != Some(&new) {
+        let (sums, cells) = crate::rollup::deltas(old.as_ref(), &new);
+        let names: Vec<&str> = minsheng_domain::metrics::Counter::SUMMED.iter().map(|c| c.as_str()).collect();
+        let sql = format!(
+            "INSERT INTO fact_rollup (dim, day, key, unit_path, {}) VALUES ($1, $2, $3, $4, {}) ON CONFLICT (dim, day, key, unit_path) DO UPDATE SET {}",
+            names.join(", "),
+            (5..5 + names.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+            names.iter().map(|c| format!("{c} = fact_rollup.{c} + EXCLUDED.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        for d in &sums {
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&d.dim, &d.day, &d.key, &d.unit_path];
+            for v in &d.values {
+                params.push(v);
+            }
+            exec(client, &sql, &params).await?;
+        }
+        for c in &cells {
+            exec(
+                client,
+                "INSERT INTO fact_buckets (dim, day, key, unit_path, bucket, n) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (dim, day, key, unit_path, bucket) DO UPDATE SET n = fact_buckets.n + EXCLUDED.n",
+                &[&c.dim, &c.day, &c.key, &c.unit_path, &c.bucket, &c.n],
+            )
+            .await?;
+        }
+    }
+    sync_facts_row(client, case, row).await
+}
+
+/// The fact row alone (the roll-ups are built from these rows when their tables are created).
+async fn sync_facts_row<C: GenericClient>(client: &C, case: &Case, row: crate::FactsRow) -> StoreResult<()> {
     let values = row.values();
     let n = values.len();
     let cols = crate::counter_columns();

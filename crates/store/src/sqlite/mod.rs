@@ -23,7 +23,7 @@ use crate::{
 };
 
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql"))];
 /// Upper bound of requests committed together; bounds the latency one group adds.
 const MAX_GROUP: usize = 256;
 const READERS: usize = 4;
@@ -281,6 +281,16 @@ fn insert_case_tx(conn: &Connection, new: &NewCase) -> StoreResult<Case> {
 /// Rewrites the case's row of metric facts.
 fn sync_facts(conn: &Connection, case: &Case) -> StoreResult<()> {
     let row = crate::FactsRow::of(case);
+    let new = crate::rollup::Snapshot::of(&row);
+    let old = old_snapshot(conn, case.id, case.received_at)?;
+    if old.as_ref() != Some(&new) {
+        apply_rollup(conn, old.as_ref(), &new)?;
+    }
+    write_facts_row(conn, case, row)
+}
+
+/// The fact row alone (the roll-ups are built from these rows when their tables are created).
+fn write_facts_row(conn: &Connection, case: &Case, row: crate::FactsRow) -> StoreResult<()> {
     let values = row.values();
     let n = values.len();
     let sql = format!(
@@ -303,6 +313,64 @@ fn sync_facts(conn: &Connection, case: &Case) -> StoreResult<()> {
     ];
     args.extend(values.into_iter().map(Value::Integer));
     conn.prepare_cached(&sql).and_then(|mut s| s.execute(rusqlite::params_from_iter(args))).map_err(db_err)?;
+    Ok(())
+}
+
+/// The case's fact row as stored before this write, if any.
+fn old_snapshot(conn: &Connection, case_id: CaseId, received_at: i64) -> StoreResult<Option<crate::rollup::Snapshot>> {
+    let n = minsheng_domain::metrics::Counter::SUMMED.len();
+    let sql = format!(
+        "SELECT unit_id, unit_path, callback_unit_id, channel, case_type, catalogue_item, handling_bucket, {} FROM case_facts WHERE received_at = ?1 AND case_id = ?2",
+        crate::counter_columns()
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| {
+            s.query_row(params![received_at, case_id], |r| {
+                let mut values = Vec::with_capacity(n);
+                for i in 0..n {
+                    values.push(r.get::<_, i64>(7 + i)?);
+                }
+                Ok(crate::rollup::Snapshot {
+                    day: crate::rollup::china_day(received_at),
+                    unit_id: r.get(0)?,
+                    unit_path: r.get(1)?,
+                    callback_unit_id: r.get(2)?,
+                    channel: r.get(3)?,
+                    case_type: r.get(4)?,
+                    catalogue_item: r.get(5)?,
+                    bucket: r.get(6)?,
+                    values,
+                })
+            })
+            .optional()
+        })
+        .map_err(db_err)
+}
+
+fn apply_rollup(conn: &Connection, old: Option<&crate::rollup::Snapshot>, new: &crate::rollup::Snapshot) -> StoreResult<()> {
+    let (sums, cells) = crate::rollup::deltas(old, new);
+    let names: Vec<&str> = minsheng_domain::metrics::Counter::SUMMED.iter().map(|c| c.as_str()).collect();
+    let sql = format!(
+        "INSERT INTO fact_rollup (dim, day, key, unit_path, {}) VALUES (?1, ?2, ?3, ?4, {}) ON CONFLICT (dim, day, key, unit_path) DO UPDATE SET {}",
+        names.join(", "),
+        (5..5 + names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "),
+        names.iter().map(|c| format!("{c} = {c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+    for d in sums {
+        let mut args: Vec<Value> = vec![Value::Text(d.dim.into()), Value::Integer(d.day), Value::Text(d.key), Value::Text(d.unit_path)];
+        args.extend(d.values.into_iter().map(Value::Integer));
+        stmt.execute(rusqlite::params_from_iter(args)).map_err(db_err)?;
+    }
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO fact_buckets (dim, day, key, unit_path, bucket, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (dim, day, key, unit_path, bucket) DO UPDATE SET n = n + excluded.n",
+        )
+        .map_err(db_err)?;
+    for c in cells {
+        stmt.execute(params![c.dim, c.day, c.key, c.unit_path, c.bucket, c.n]).map_err(db_err)?;
+    }
     Ok(())
 }
 
@@ -367,7 +435,7 @@ fn backfill_facts(conn: &Connection) -> StoreResult<()> {
     let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db_err)?;
     for data in rows {
         let case: Case = from_json(&data.map_err(db_err)?)?;
-        sync_facts(conn, &case)?;
+        write_facts_row(conn, &case, crate::FactsRow::of(&case))?;
     }
     Ok(())
 }
@@ -503,6 +571,11 @@ impl Store for SqliteStore {
                     conn.execute_batch(sql).map_err(db_err)?;
                     if *version == 4 {
                         backfill_facts(conn)?;
+                    }
+                    if *version == 6 {
+                        for sql in crate::rollup::backfill_sql("sqlite") {
+                            conn.execute_batch(&sql).map_err(db_err)?;
+                        }
                     }
                     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
                     conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)", params![version, now])
@@ -833,18 +906,19 @@ impl Store for SqliteStore {
     async fn aggregate_facts(&self, query: &crate::FactQuery) -> StoreResult<Vec<crate::FactGroup>> {
         let q = query.clone();
         self.read(move |conn| {
-            let key = crate::fact_key_sql(q.by);
-            let mut cond = String::from("received_at >= ?1 AND received_at < ?2");
-            let mut args: Vec<Value> = vec![Value::Integer(q.from), Value::Integer(q.to)];
+            let (dim, key) = crate::rollup::source(q.by);
+            let (from, to) = (crate::rollup::china_day(q.from), crate::rollup::china_day(q.to - 1) + 1);
+            let mut cond = String::from("dim = ?1 AND day >= ?2 AND day < ?3");
+            let mut args: Vec<Value> = vec![Value::Text(dim.into()), Value::Integer(from), Value::Integer(to)];
             if let Some(path) = &q.unit_path {
                 // Paths are like /1/4/: a prefix range keeps it an index-friendly comparison.
-                cond.push_str(" AND unit_path >= ?3 AND unit_path < ?4");
+                cond.push_str(" AND unit_path >= ?4 AND unit_path < ?5");
                 args.push(Value::Text(path.clone()));
                 args.push(Value::Text(format!("{path}\u{10ffff}")));
             }
-            let key_text = format!("CAST({key} AS TEXT)");
-            let (group, bucket_group) = crate::fact_group_sql(q.by);
-            let sql = format!("SELECT {key_text}, {} FROM case_facts WHERE {cond}{group}", crate::counter_sums());
+            let grouped = !matches!(q.by, crate::FactKey::All);
+            let group = if grouped { format!(" GROUP BY {key}") } else { String::new() };
+            let sql = format!("SELECT {key}, {} FROM fact_rollup WHERE {cond}{group}", crate::counter_sums());
             let n = minsheng_domain::metrics::Counter::SUMMED.len();
             let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
             let sums = stmt
@@ -854,7 +928,7 @@ impl Store for SqliteStore {
                     for i in 0..n {
                         v.push(r.get::<_, Option<i64>>(i + 1)?.unwrap_or(0));
                     }
-                    Ok((key, v))
+                    Ok((key.filter(|k| !k.is_empty()), v))
                 })
                 .map_err(db_err)?
                 .collect::<Result<Vec<_>, _>>()
@@ -862,16 +936,17 @@ impl Store for SqliteStore {
             let buckets = if matches!(q.by, crate::FactKey::CallbackUnit) {
                 Vec::new()
             } else {
-                let sql = format!(
-                    "SELECT {key_text}, handling_bucket, COUNT(*) FROM case_facts WHERE {cond} AND handling_bucket IS NOT NULL{bucket_group}"
-                );
+                let group = if grouped { format!(" GROUP BY {key}, bucket") } else { " GROUP BY bucket".into() };
+                let sql = format!("SELECT {key}, bucket, SUM(n) FROM fact_buckets WHERE {cond}{group}");
                 let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
-                stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i32>(1)?, r.get::<_, i64>(2)?)))
-                    .map_err(db_err)?
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(db_err)?
+                stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, Option<String>>(0)?.filter(|k| !k.is_empty()), r.get::<_, i32>(1)?, r.get::<_, i64>(2)?))
+                })
+                .map_err(db_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err)?
             };
-            Ok(crate::assemble_groups(sums, buckets, q.by))
+            Ok(crate::assemble_groups(sums.into_iter().filter(|(_, v)| v.iter().any(|x| *x != 0)).collect(), buckets.into_iter().filter(|(_, _, n)| *n != 0).collect(), q.by))
         })
         .await
     }

@@ -9,7 +9,9 @@ use minsheng_app::metrics::{MetricsBy, MetricsRequest, report_csv, report_xlsx};
 use minsheng_app::service::AfterIntake;
 use minsheng_app::{App, ManualClock, Settings};
 use minsheng_domain::case::{CaseState, CaseType, Channel, Citizen, Intake, Place, Supervision, Urgency};
-use minsheng_domain::deadline::Step;
+use minsheng_app::service::ListView;
+use minsheng_domain::deadline::{Light, Step};
+use minsheng_store::CaseFilter;
 use minsheng_domain::org::Actor;
 use minsheng_domain::value::{CaseText, Note, PhoneNumber, Title};
 
@@ -93,6 +95,24 @@ async fn urging_and_the_ladder(url: String) {
     let case = app.store.get_case(id).await.unwrap().unwrap();
     assert_eq!(case.supervision, Supervision::Yellow);
     assert!(case.escalated_to.is_none());
+
+    // The warned case shows in the unit's inbox and in the supervisors' lists, filtered by light.
+    let other = dispatched(&app, "另一件工单", "13800138009", None).await;
+    let listed = |actor: Actor, view: ListView, warning: Option<Light>, supervision: Option<Supervision>| {
+        let app = app.clone();
+        async move {
+            let filter = CaseFilter { warning, supervision, ..Default::default() };
+            app.list_cases(&actor, view, filter, None, 50).await.unwrap().items.into_iter().map(|c| c.id).collect::<Vec<_>>()
+        }
+    };
+    let sup_actor = who(&app, "supervisor").await;
+    assert_eq!(listed(sup_actor.clone(), ListView::Visible, Some(Light::Red), None).await, vec![id]);
+    assert_eq!(listed(sup_actor.clone(), ListView::Visible, Some(Light::Yellow), None).await, vec![id]);
+    assert_eq!(listed(sup_actor.clone(), ListView::Visible, None, Some(Supervision::Yellow)).await, vec![id]);
+    assert!(listed(sup_actor.clone(), ListView::Visible, None, Some(Supervision::Red)).await.is_empty());
+    assert_eq!(listed(handler.clone(), ListView::Inbox, Some(Light::Red), None).await, vec![id]);
+    let all = listed(sup_actor.clone(), ListView::Visible, None, None).await;
+    assert!(all.contains(&other) && all.contains(&id));
 
     // Delivery is the list: the notices are sent, once, and can be marked read.
     let notes = app.my_notices(&handler, true, 50).await.unwrap();

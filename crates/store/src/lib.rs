@@ -450,6 +450,33 @@ pub struct CaseFilter {
     pub text: Option<String>,
     /// The citizen's phone number, exactly (caller history).
     pub phone: Option<String>,
+    /// Cases with a running clock past its yellow line (预警) or past its deadline (超时).
+    #[serde(default)]
+    pub warning: Option<minsheng_domain::deadline::Light>,
+    /// Cases under supervision (督办) at this level or above.
+    #[serde(default)]
+    pub supervision: Option<minsheng_domain::case::Supervision>,
+}
+
+/// The SQL condition (over `c`, the cases table) of the warning and supervision filters; the same
+/// text on both engines.
+pub(crate) fn warning_conditions(f: &CaseFilter) -> Vec<String> {
+    use minsheng_domain::case::Supervision;
+    use minsheng_domain::deadline::Light;
+    let mut out = Vec::new();
+    match f.warning {
+        Some(Light::Red) => out.push("EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.active AND k.red_fired_at IS NOT NULL)".into()),
+        Some(Light::Yellow) => out.push(
+            "EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.active AND (k.yellow_fired_at IS NOT NULL OR k.red_fired_at IS NOT NULL))".into(),
+        ),
+        _ => {}
+    }
+    match f.supervision {
+        Some(Supervision::Red) => out.push("c.supervision = 'red'".into()),
+        Some(Supervision::Yellow) => out.push("c.supervision <> 'none'".into()),
+        _ => {}
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -606,6 +633,7 @@ pub(crate) struct CaseColumns<'a> {
     pub division_unit_id: Option<UnitId>,
     pub catalogue_item: Option<&'a str>,
     pub closed_at: Option<Millis>,
+    pub supervision: &'static str,
 }
 
 impl<'a> CaseColumns<'a> {
@@ -624,6 +652,7 @@ impl<'a> CaseColumns<'a> {
             division_unit_id: case.intake.place.division_unit_id,
             catalogue_item: case.intake.catalogue_item.as_deref(),
             closed_at: case.closed_at,
+            supervision: case.supervision.as_str(),
         }
     }
 }

@@ -135,6 +135,10 @@ pub struct ListParams {
     pub q: Option<String>,
     /// The citizen's phone number (caller history).
     pub phone: Option<String>,
+    /// `yellow`: a running clock is past its yellow line (预警) or overdue; `red`: overdue (超时).
+    pub warning: Option<String>,
+    /// `yellow`: under supervision (督办); `red`: red-card supervision.
+    pub supervision: Option<String>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 20).
@@ -188,6 +192,20 @@ pub async fn list(State(state): State<AppState>, Authed(actor): Authed, Query(p)
         to: parse_time("to", &p.to)?,
         text: p.q.filter(|q| !q.trim().is_empty()),
         phone,
+        warning: match p.warning.as_deref() {
+            None | Some("") => None,
+            Some("yellow") => Some(minsheng_domain::deadline::Light::Yellow),
+            Some("red") => Some(minsheng_domain::deadline::Light::Red),
+            Some(other) => return Err(ApiError(DomainError::invalid("warning", format!("未知取值「{other}」（yellow、red）"), format!("unknown value '{other}' (yellow, red)")))),
+        },
+        supervision: match p.supervision.as_deref() {
+            None | Some("") => None,
+            Some("yellow") => Some(minsheng_domain::case::Supervision::Yellow),
+            Some("red") => Some(minsheng_domain::case::Supervision::Red),
+            Some(other) => {
+                return Err(ApiError(DomainError::invalid("supervision", format!("未知取值「{other}」（yellow、red）"), format!("unknown value '{other}' (yellow, red)"))));
+            }
+        },
     };
     let list = state.app.list_cases(&actor, view, filter, p.cursor.as_deref(), p.limit.unwrap_or(20)).await?;
     Ok(Json(list))

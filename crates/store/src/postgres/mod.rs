@@ -24,7 +24,7 @@ use crate::{
 
 /// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql")), (7, include_str!("0007_supervision.sql"))];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;
@@ -396,8 +396,8 @@ impl Store for PgStore {
                 &tx,
                 "UPDATE cases SET version = $3, state = $4, channel = $5, case_type = $6, urgency = $7, \
                  lead_unit_id = $8, handling_unit_id = $9, division_unit_id = $10, catalogue_item = $11, \
-                 title = $12, text = $13, phone = $14, received_by = $15, updated_at = $16, closed_at = $17, data = $18 \
-                 WHERE id = $1 AND version = $2",
+                 title = $12, text = $13, phone = $14, received_by = $15, updated_at = $16, closed_at = $17, data = $18, \
+                 supervision = $19 WHERE id = $1 AND version = $2",
                 &[
                     &case.id,
                     &change.expected_version,
@@ -417,6 +417,7 @@ impl Store for PgStore {
                     &case.updated_at,
                     &c.closed_at,
                     &data,
+                    &c.supervision,
                 ],
             )
             .await?;
@@ -516,6 +517,7 @@ impl Store for PgStore {
         if let Some(phone) = &f.phone {
             conds.push(format!("c.phone = {}", params.bind(phone.clone())));
         }
+        conds.extend(crate::warning_conditions(f));
         if let Some(before) = query.before_id {
             conds.push(format!("{id_col} < {}", params.bind(before)));
         }
@@ -937,8 +939,8 @@ async fn insert_case_row<C: GenericClient>(client: &C, case: &Case) -> StoreResu
     exec(
         client,
         "INSERT INTO cases (id, number, version, state, channel, case_type, urgency, lead_unit_id, handling_unit_id, \
-         division_unit_id, catalogue_item, title, text, phone, received_by, received_at, updated_at, closed_at, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+         division_unit_id, catalogue_item, title, text, phone, received_by, received_at, updated_at, closed_at, data, supervision) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         &[
             &case.id,
             &case.number.as_str(),
@@ -959,6 +961,7 @@ async fn insert_case_row<C: GenericClient>(client: &C, case: &Case) -> StoreResu
             &case.updated_at,
             &c.closed_at,
             &data,
+            &c.supervision,
         ],
     )
     .await?;

@@ -23,7 +23,7 @@ use crate::{
 };
 
 const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql"))];
+    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql")), (7, include_str!("0007_supervision.sql"))];
 /// Upper bound of requests committed together; bounds the latency one group adds.
 const MAX_GROUP: usize = 256;
 const READERS: usize = 4;
@@ -244,8 +244,8 @@ fn insert_case_tx(conn: &Connection, new: &NewCase) -> StoreResult<Case> {
     let c = CaseColumns::of(&case);
     conn.prepare_cached(
         "INSERT INTO cases (id, number, version, state, channel, case_type, urgency, lead_unit_id, handling_unit_id, division_unit_id,
-            catalogue_item, title, text, phone, received_by, received_at, updated_at, closed_at, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            catalogue_item, title, text, phone, received_by, received_at, updated_at, closed_at, data, supervision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -268,6 +268,7 @@ fn insert_case_tx(conn: &Connection, new: &NewCase) -> StoreResult<Case> {
             case.updated_at,
             c.closed_at,
             to_json(&case).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            c.supervision,
         ])
     })
     .map_err(db_err)?;
@@ -488,7 +489,7 @@ fn apply_change(conn: &Connection, change: &CaseChange) -> StoreResult<Case> {
     let updated = conn
         .prepare_cached(
             "UPDATE cases SET version = ?1, state = ?2, urgency = ?3, lead_unit_id = ?4, handling_unit_id = ?5, division_unit_id = ?6,
-                catalogue_item = ?7, updated_at = ?8, closed_at = ?9, data = ?10
+                catalogue_item = ?7, updated_at = ?8, closed_at = ?9, data = ?10, supervision = ?13
              WHERE id = ?11 AND version = ?12",
         )
         .and_then(|mut s| {
@@ -505,6 +506,7 @@ fn apply_change(conn: &Connection, change: &CaseChange) -> StoreResult<Case> {
                 to_json(case).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
                 case.id,
                 change.expected_version,
+                c.supervision,
             ])
         })
         .map_err(db_err)?;
@@ -1211,6 +1213,7 @@ fn list_cases_sync(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
         conds.push("c.phone = ?".into());
         args.push(Value::Text(phone.clone()));
     }
+    conds.extend(crate::warning_conditions(f));
     if let Some(before) = q.before_id {
         conds.push(format!("{id_col} < ?"));
         args.push(Value::Integer(before));

@@ -84,6 +84,7 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/metrics/rankings", get(routes::oversight::rankings))
         .route("/settings/metrics", get(routes::oversight::definitions).put(routes::oversight::set_definitions))
         .route("/settings/score", get(routes::oversight::score).put(routes::oversight::set_score))
+        .route("/settings/escalation", get(routes::oversight::escalation).put(routes::oversight::set_escalation))
         .route("/notifications", get(routes::oversight::notifications))
         .route("/notifications/{id}/read", post(routes::oversight::mark_read))
         .route("/cases/{key}/notices", get(routes::oversight::case_notices))

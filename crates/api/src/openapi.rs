@@ -21,7 +21,7 @@ use crate::routes;
         routes::oversight::metrics, routes::oversight::rankings, routes::oversight::definitions, routes::oversight::set_definitions,
         routes::oversight::score, routes::oversight::set_score, routes::oversight::notifications, routes::oversight::mark_read,
         routes::oversight::case_notices, routes::oversight::duty, routes::oversight::set_duty, routes::oversight::digest,
-        routes::oversight::send_digest,
+        routes::oversight::send_digest, routes::oversight::escalation, routes::oversight::set_escalation,
         routes::catalogue::get, routes::catalogue::versions, routes::catalogue::save, routes::catalogue::import_csv,
         routes::catalogue::search,
     ),

@@ -99,7 +99,7 @@ impl App {
     /// If the change leaves the case meeting an escalation threshold, adds the escalation (by the
     /// system, with the reasons) and notifies the leader.
     pub(crate) async fn climb_ladder(&self, change: &mut CaseChange, now: i64) -> DomainResult<()> {
-        let rules = &self.settings.escalation;
+        let rules = &self.escalation_rules();
         let case = &change.case;
         if !rules.auto_escalate || case.escalated_to.is_some() || !case.state.is_open() {
             return Ok(());

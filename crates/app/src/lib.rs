@@ -49,6 +49,9 @@ impl Default for Settings {
     }
 }
 
+/// Setting key of the escalation thresholds.
+pub const ESCALATION_KEY: &str = "escalation";
+
 /// The application: the store, the clock and the settings, shared by every edge.
 #[derive(Clone)]
 pub struct App {
@@ -59,12 +62,15 @@ pub struct App {
     /// The working calendar deadlines are counted on; swapped whole when a year is imported.
     pub(crate) calendar: Arc<std::sync::RwLock<Arc<minsheng_calendar::WorkingCalendar>>>,
     pub(crate) directory: Arc<std::sync::Mutex<ladder::Directory>>,
+    /// The thresholds of the escalation ladder in force (setting `escalation`, else `settings`).
+    pub(crate) escalation: Arc<std::sync::RwLock<minsheng_domain::escalation::EscalationRules>>,
     /// The responsibility catalogue in force; swapped whole when a version is saved.
     pub(crate) catalogue: Arc<std::sync::RwLock<Arc<minsheng_domain::catalogue::Catalogue>>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        let escalation = settings.escalation.clone();
         // The shipped calendar is embedded and validated by its tests; an empty one (weekends
         // only) is the fallback should it ever fail to parse.
         let calendar = minsheng_calendar::WorkingCalendar::shipped().unwrap_or_default();
@@ -75,8 +81,53 @@ impl App {
             credentials: Arc::new(auth::CredentialCache::default()),
             calendar: Arc::new(std::sync::RwLock::new(Arc::new(calendar))),
             directory: Arc::default(),
+            escalation: Arc::new(std::sync::RwLock::new(escalation)),
             catalogue: Arc::default(),
         }
+    }
+
+    /// The escalation thresholds in force.
+    pub fn escalation_rules(&self) -> minsheng_domain::escalation::EscalationRules {
+        match self.escalation.read() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the escalation thresholds (another node may have changed them).
+    pub async fn reload_escalation(&self) -> minsheng_domain::DomainResult<()> {
+        if let Some(text) = self.store.get_setting(ESCALATION_KEY).await?
+            && let Ok(rules) = serde_json::from_str(&text)
+            && let Ok(mut r) = self.escalation.write()
+        {
+            *r = rules;
+        }
+        Ok(())
+    }
+
+    /// Changes the escalation thresholds (administrators).
+    pub async fn set_escalation_rules(
+        &self,
+        actor: &minsheng_domain::org::Actor,
+        rules: minsheng_domain::escalation::EscalationRules,
+    ) -> minsheng_domain::DomainResult<()> {
+        use minsheng_domain::{DomainError, ErrorCode};
+        if actor.role != minsheng_domain::org::Role::Admin {
+            return Err(DomainError::new(ErrorCode::Forbidden, "仅管理员可以修改提级规则", "only administrators may change the escalation rules"));
+        }
+        if !(1..=365).contains(&rules.repeat_days) || rules.disputes > 20 || rules.repeats > 100 || rules.unsatisfied > 20 {
+            return Err(DomainError::invalid(
+                "escalation",
+                "阈值超出范围（重复诉求天数 1–365，其余次数 0–100，0 表示不启用）",
+                "thresholds out of range (repeat_days 1–365, counts 0–100, 0 turns a trigger off)",
+            ));
+        }
+        let text = serde_json::to_string(&rules).map_err(|_| DomainError::internal())?;
+        self.store.put_setting(ESCALATION_KEY, &text).await?;
+        if let Ok(mut r) = self.escalation.write() {
+            *r = rules;
+        }
+        Ok(())
     }
 
     /// The calendar in force now.

@@ -61,7 +61,7 @@ impl App {
             change.fires = fires.clone();
             // First the handler; once a clock has run out, the unit's leader too.
             change.notices = self.urge_notices(&change.case, worst == Light::Red, &note, now).await?;
-            let rules = &self.settings.escalation;
+            let rules = &self.escalation_rules();
             for f in &fires {
                 if let Some(level) = supervision_for_overdue(&change.case, f.step, f.level, rules) {
                     let note = format!("自动督办：{}已超时", f.step.label_zh());

@@ -289,6 +289,14 @@ async fn repeats_unsatisfied_digest_and_figures(url: String) {
     assert!(MetricsRequest::parse(Some("2026-03-05"), Some("2026-03-01"), None, None, today).is_err());
     assert!(MetricsRequest::parse(None, None, Some("nonsense"), None, today).is_err());
     assert_eq!(MetricsRequest::parse(None, None, None, None, today).unwrap().by, MetricsBy::Unit);
+    // The ladder's thresholds are settings: with repeats off, a fourth report stays with its unit.
+    let mut rules = app.escalation_rules();
+    rules.repeats = 0;
+    assert!(app.set_escalation_rules(&sup, rules.clone()).await.is_err(), "administrators only");
+    assert!(app.set_escalation_rules(&admin, minsheng_domain::escalation::EscalationRules { repeat_days: 0, ..rules.clone() }).await.is_err());
+    app.set_escalation_rules(&admin, rules).await.unwrap();
+    let fourth = dispatched(&app, "夜间施工噪音", "13800138111", Some("ZS.01.001")).await;
+    assert!(app.store.get_case(fourth).await.unwrap().unwrap().escalated_to.is_none());
     let _ = CaseState::Closed;
 }
 

@@ -252,6 +252,9 @@ async fn main() {
     if let Err(e) = app.reload_catalogue().await {
         tracing::warn!(error = %e.message_en, "catalogue load failed");
     }
+    if let Err(e) = app.reload_escalation().await {
+        tracing::warn!(error = %e.message_en, "escalation rules load failed");
+    }
     if let Err(e) = app.reload_calendar().await {
         fail(format!("{} / {}", e.message_zh, e.message_en));
     }
@@ -410,6 +413,9 @@ fn spawn_watcher(app: App) {
                 }
                 if let Err(e) = app.reload_catalogue().await {
                     tracing::warn!(error = %e.message_en, "catalogue reload failed");
+                }
+                if let Err(e) = app.reload_escalation().await {
+                    tracing::warn!(error = %e.message_en, "escalation rules reload failed");
                 }
                 if let Err(e) = app.reload_calendar().await {
                     tracing::warn!(error = %e.message_en, "calendar reload failed");

@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minsheng_app::metrics::{MetricsReport, MetricsRequest, Rankings, report_csv, report_xlsx};
 use minsheng_app::notify::{Digest, china_date, parse_day};
+use minsheng_domain::escalation::EscalationRules;
 use minsheng_domain::metrics::{MetricDef, ScoreRules};
 use minsheng_domain::{DomainError, ErrorCode};
 use minsheng_store::{DutyRecord, Notice};
@@ -97,6 +98,18 @@ pub async fn score(State(state): State<AppState>, Authed(_actor): Authed) -> Api
 #[utoipa::path(put, path = "/api/settings/score", tag = "oversight", responses((status = 204, description = "saved")))]
 pub async fn set_score(State(state): State<AppState>, Authed(actor): Authed, Json(rules): Json<ScoreRules>) -> ApiResult<StatusCode> {
     state.app.set_score_rules(&actor, rules).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The escalation ladder's thresholds (督办 and 领导领办 triggers).
+#[utoipa::path(get, path = "/api/settings/escalation", tag = "oversight", responses((status = 200, description = "thresholds")))]
+pub async fn escalation(State(state): State<AppState>, Authed(_actor): Authed) -> ApiResult<Json<EscalationRules>> {
+    Ok(Json(state.app.escalation_rules()))
+}
+
+#[utoipa::path(put, path = "/api/settings/escalation", tag = "oversight", responses((status = 204, description = "saved")))]
+pub async fn set_escalation(State(state): State<AppState>, Authed(actor): Authed, Json(rules): Json<EscalationRules>) -> ApiResult<StatusCode> {
+    state.app.set_escalation_rules(&actor, rules).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -177,6 +177,7 @@ async fn whole_lifecycle_over_http(s: Server) {
         kinds,
         [
             "received",
+            "routed",
             "forwarded",
             "dispatched",
             "signed",
@@ -189,8 +190,12 @@ async fn whole_lifecycle_over_http(s: Server) {
             "archived"
         ]
     );
+    // The routing proposal is on the case with its reasons: the place named in the address.
+    let routed = &v["timeline"][1];
+    assert_eq!(routed["actor"]["role"], "system");
+    assert!(v["case"]["routing"]["reasons_zh"].as_array().unwrap().len() >= 2, "{}", v["case"]["routing"]);
     // Every step records who, in which role and unit, when and why.
-    let contacted = &v["timeline"][4];
+    let contacted = &v["timeline"][5];
     assert_eq!(contacted["actor"]["role"], "unit_handler");
     assert_eq!(contacted["actor"]["unit_id"], longhua);
     assert_eq!(contacted["note"], "已电话联系市民，约定明天上门");
@@ -255,13 +260,13 @@ async fn refusals_name_state_action_and_reason(s: Server) {
     let n = s.create(&op, complaint("井盖缺失", "13800138001")).await["case"]["number"].as_str().unwrap().to_string();
     let before = s.app.store.case_by_number(&n).await.unwrap().unwrap();
     // Wrong state: nothing to sign yet (and the unit cannot see it: it is not involved).
-    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/sign"), json!({"version": 2})).await;
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/sign"), json!({"version": 3})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
     assert_eq!(v["error"]["code"], "role_forbidden");
-    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/callback"), json!({"version": 2, "outcome": "satisfied"})).await;
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/callback"), json!({"version": 3, "outcome": "satisfied"})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "dispatchers do not call back: {v}");
     let sup = s.token("supervisor").await;
-    let (st, v) = s.post(&sup, &format!("/api/cases/{n}/actions/callback"), json!({"version": 2, "outcome": "satisfied"})).await;
+    let (st, v) = s.post(&sup, &format!("/api/cases/{n}/actions/callback"), json!({"version": 3, "outcome": "satisfied"})).await;
     assert_eq!(st, StatusCode::CONFLICT);
     assert_eq!(v["error"]["code"], "invalid_state");
     assert_eq!(v["error"]["details"]["state"], "awaiting_dispatch");
@@ -269,26 +274,26 @@ async fn refusals_name_state_action_and_reason(s: Server) {
     assert!(v["error"]["message_zh"].as_str().unwrap().contains("待派单"));
     assert!(v["error"]["message_en"].as_str().unwrap().contains("callback"));
     // A required reason missing.
-    let (st, v) = s.post(&sup, &format!("/api/cases/{n}/actions/supervise"), json!({"version": 2, "level": "yellow"})).await;
+    let (st, v) = s.post(&sup, &format!("/api/cases/{n}/actions/supervise"), json!({"version": 3, "level": "yellow"})).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["details"]["field"], "note");
     // Rule: the centre does not handle cases.
     let centre = s.unit("HK-12345").await;
-    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 2, "lead_unit_id": centre})).await;
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 3, "lead_unit_id": centre})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["code"], "rule_violation");
     // Unknown unit, unknown action.
-    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 2, "lead_unit_id": 999999})).await;
+    let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 3, "lead_unit_id": 999999})).await;
     assert_eq!((st, v["error"]["details"]["field"].clone()), (StatusCode::BAD_REQUEST, json!("lead_unit_id")));
-    let (st, _) = s.post(&di, &format!("/api/cases/{n}/actions/teleport"), json!({"version": 2})).await;
+    let (st, _) = s.post(&di, &format!("/api/cases/{n}/actions/teleport"), json!({"version": 3})).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     // A unit user cannot dispatch, even with the right data.
     let longhua = s.unit("460106").await;
-    let (st, v) = s.post(&lh, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 2, "lead_unit_id": longhua})).await;
+    let (st, v) = s.post(&lh, &format!("/api/cases/{n}/actions/dispatch"), json!({"version": 3, "lead_unit_id": longhua})).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "a unit not involved does not even see it: {v}");
     // None of it changed anything.
     assert_eq!(s.app.store.case_by_number(&n).await.unwrap().unwrap(), before);
-    assert_eq!(s.app.store.case_events(before.id).await.unwrap().len(), 2);
+    assert_eq!(s.app.store.case_events(before.id).await.unwrap().len(), 3, "received, routed, forwarded");
     // Roles that may not take cases in.
     let (st, v) = s.post(&lh, "/api/cases", complaint("单位不能受理", "13800138002")).await;
     assert_eq!((st, v["error"]["code"].clone()), (StatusCode::FORBIDDEN, json!("role_forbidden")));
@@ -342,7 +347,7 @@ async fn bad_input_is_refused_and_stores_nothing(s: Server) {
     let n = s.create(&op, complaint("动作参数", "13800138000")).await["case"]["number"].as_str().unwrap().to_string();
     let di = s.token("dispatcher").await;
     for body in
-        [json!({"lead_unit_id": 1}), json!({"version": "2", "lead_unit_id": 1}), json!({"version": 2, "lead_unit_id": "x"}), json!([1, 2])]
+        [json!({"lead_unit_id": 1}), json!({"version": "3", "lead_unit_id": 1}), json!({"version": 3, "lead_unit_id": "x"}), json!([1, 2])]
     {
         let (st, v) = s.post(&di, &format!("/api/cases/{n}/actions/dispatch"), body.clone()).await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {v}");
@@ -355,17 +360,17 @@ async fn concurrent_actions_one_wins(s: Server) {
     let (a, b) = (s.unit("460106").await, s.unit("460108").await);
     let path = format!("/api/cases/{n}/actions/dispatch");
     let (r1, r2) = tokio::join!(
-        s.post(&di, &path, json!({"version": 2, "lead_unit_id": a})),
-        s.post(&di, &path, json!({"version": 2, "lead_unit_id": b}))
+        s.post(&di, &path, json!({"version": 3, "lead_unit_id": a})),
+        s.post(&di, &path, json!({"version": 3, "lead_unit_id": b}))
     );
     let mut statuses = [r1.0, r2.0];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{r1:?} {r2:?}");
     let loser = if r1.0 == StatusCode::CONFLICT { r1.1 } else { r2.1 };
     assert_eq!(loser["error"]["code"], "version_conflict");
-    assert_eq!(loser["error"]["details"]["current_version"], 3, "the loser learns the version to reload");
+    assert_eq!(loser["error"]["details"]["current_version"], 4, "the loser learns the version to reload");
     let case = s.app.store.case_by_number(&n).await.unwrap().unwrap();
-    assert_eq!(s.app.store.case_events(case.id).await.unwrap().len(), 3, "exactly one dispatch was recorded");
+    assert_eq!(s.app.store.case_events(case.id).await.unwrap().len(), 4, "exactly one dispatch was recorded");
 }
 
 async fn sessions_cookies_and_api_keys(s: Server) {

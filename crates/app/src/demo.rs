@@ -15,7 +15,7 @@ use minsheng_store::{NewUnit, NewUser, Store, StoreError};
 pub const DEMO_PASSWORD: &str = "minsheng123";
 
 /// The territorial tree, embedded so that the binary needs no data files at run time.
-const DIVISIONS_CSV: &str = include_str!("../data/haikou_divisions.csv");
+pub const DIVISIONS_CSV: &str = include_str!("../data/haikou_divisions.csv");
 
 /// Code of the city government, the root of the tree (its division code).
 pub const CITY_CODE: &str = "4601";

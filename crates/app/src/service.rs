@@ -269,10 +269,15 @@ impl App {
             return Err(DomainError::invalid("tags", "标签最多 20 个，每个 1 至 20 字", "at most 20 tags of 1 to 20 characters"));
         }
         let now = self.clock.now();
-        let then = match after {
-            AfterIntake::Stay => vec![],
-            AfterIntake::Forward => vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
-        };
+        // 派单建议: item × place, worked out now and kept on the case with its reasons.
+        let (decision, reading) = self.propose_routing(&intake).await?;
+        if intake.place.division_unit_id.is_none() {
+            intake.place.division_unit_id = reading.unit_id;
+        }
+        let mut then = vec![FollowUp { kind: EventKind::Routed { decision }, note: None, at: None, actor: Some(stamp(&Actor::system())) }];
+        if after == AfterIntake::Forward {
+            then.push(FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None });
+        }
         let mut new =
             NewCase { number_prefix: self.settings.number_prefix.clone(), intake, at: now, actor: stamp(actor), then, deadlines: None };
         // The clocks of the new case do not depend on its id or number: fold a provisional one.

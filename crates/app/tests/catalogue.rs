@@ -151,3 +151,42 @@ async fn versions_intake_and_limits_on_sqlite() {
 async fn versions_intake_and_limits_on_postgres() {
     versions_intake_and_limits(minsheng_testkit::fresh_pg_database().await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intake_routes_by_item_and_place_and_says_why() {
+    let app = app(format!("sqlite://{}", minsheng_testkit::fresh_sqlite_path())).await;
+    let op = who(&app, "operator").await;
+    let with = |item: Option<&str>, address: Option<&str>, coords: Option<(f64, f64)>| {
+        let mut i = intake(item);
+        i.place.address = address.map(|a| minsheng_domain::value::Address::parse(a).unwrap());
+        if let Some((lon, lat)) = coords {
+            i.place.longitude = Some(lon);
+            i.place.latitude = Some(lat);
+        }
+        i
+    };
+    // 广场舞噪声 is the district's city-management department's; the address names the community.
+    let d = app.create_case(&op, with(Some("ZS.02.001"), Some("海口市龙华区金贸街道玉沙社区滨海大道"), None), AfterIntake::Forward).await.unwrap();
+    let routing = &d.case["routing"];
+    assert_eq!(routing["rule"], "department", "{routing}");
+    let lead = routing["lead"]["name"].as_str().unwrap();
+    assert!(lead.contains("龙华区") && lead.contains("综合行政执法局"), "{lead}");
+    assert!(routing["reasons_zh"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("地点识别")), "{routing}");
+    let yusha = app.store.list_units().await.unwrap().into_iter().find(|u| u.name.contains("玉沙")).unwrap();
+    assert_eq!(d.case["intake"]["place"]["division_unit_id"], yusha.id, "the place found is recorded");
+
+    // A territorial street-level item goes to the street of the place.
+    let cat = app.catalogue();
+    let village = cat.leaves().into_iter().find(|i| i.territorial && i.handling_level == minsheng_domain::catalogue::HandlingLevel::Street).unwrap().code.clone();
+    let d = app.create_case(&op, with(Some(&village), Some("琼山区府城红城湖路"), None), AfterIntake::Forward).await.unwrap();
+    assert_eq!(d.case["routing"]["rule"], "territorial");
+    assert!(d.case["routing"]["lead"]["name"].as_str().unwrap().contains("府城"), "{}", d.case["routing"]);
+
+    // No item, only coordinates (GCJ-02, in 美兰区): the district takes it (属地兜底).
+    let d = app.create_case(&op, with(None, None, Some((110.40, 20.01))), AfterIntake::Forward).await.unwrap();
+    assert_eq!(d.case["routing"]["rule"], "district_fallback", "{}", d.case["routing"]);
+    assert!(d.case["routing"]["lead"]["name"].as_str().unwrap().contains("美兰区"));
+    // Nothing known: a dispatcher decides.
+    let d = app.create_case(&op, with(None, None, None), AfterIntake::Forward).await.unwrap();
+    assert_eq!(d.case["routing"]["rule"], "undecided");
+}

@@ -385,6 +385,9 @@ pub struct Case {
     /// When the last rating (满意 / 基本满意 / 不满意) was recorded.
     #[serde(default)]
     pub rated_at: Option<Millis>,
+    /// The routing proposal (派单建议) and its reasons, as worked out at intake.
+    #[serde(default)]
+    pub routing: Option<crate::routing::RoutingDecision>,
     /// The joint meeting (会商) that last settled the lead and assisting units.
     #[serde(default)]
     pub joint_meeting: Option<JointMeeting>,
@@ -452,6 +455,7 @@ impl Case {
             rated_at: None,
             last_urged_at: None,
             joint_meeting: None,
+            routing: None,
             final_reply: false,
             answered_on_spot: false,
             closed_at: None,
@@ -702,6 +706,7 @@ impl Case {
                     }
                 }
             }
+            K::Routed { decision } => self.routing = Some(decision.clone()),
             K::JointMeetingHeld { lead, assisting } => {
                 let lead_changes = self.lead_unit.as_ref().map(|u| u.id) != Some(lead.id);
                 self.joint_meeting = Some(JointMeeting {

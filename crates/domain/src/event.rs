@@ -123,6 +123,8 @@ pub enum EventKind {
     Warned { step: crate::deadline::Step, level: crate::deadline::Light },
     /// 会商: a leader's joint meeting names the lead and assisting units.
     JointMeetingHeld { lead: UnitRef, assisting: Vec<UnitRef> },
+    /// 派单建议: who should act and why (item × place), worked out at intake.
+    Routed { decision: crate::routing::RoutingDecision },
 }
 
 impl EventKind {
@@ -165,6 +167,7 @@ impl EventKind {
             K::Withdrawn => "withdrawn",
             K::Warned { .. } => "warned",
             K::JointMeetingHeld { .. } => "joint_meeting_held",
+            K::Routed { .. } => "routed",
         }
     }
 
@@ -216,6 +219,10 @@ impl EventKind {
             K::Withdrawn => "市民撤诉".into(),
             K::Warned { step, level: crate::deadline::Light::Red } => format!("{}已超时（红灯）", step.label_zh()),
             K::Warned { step, .. } => format!("{}即将到期（黄灯预警）", step.label_zh()),
+            K::Routed { decision } => match &decision.lead {
+                Some(lead) => format!("派单建议：{}（{}）", lead.name, decision.rule.label_zh()),
+                None => format!("派单建议：{}", decision.rule.label_zh()),
+            },
             K::JointMeetingHeld { lead, assisting } => {
                 let names: Vec<&str> = assisting.iter().map(|u| u.name.as_str()).collect();
                 if names.is_empty() {

@@ -22,6 +22,7 @@ pub mod event;
 pub mod lifecycle;
 pub mod metrics;
 pub mod org;
+pub mod routing;
 pub mod value;
 
 pub use error::{DomainError, DomainResult, ErrorCode};

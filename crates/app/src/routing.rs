@@ -1,0 +1,120 @@
+//! Routing in the application: the place of a case as territorial units (from the chosen unit,
+//! the address text through the gazetteer, or the coordinates through the district polygons),
+//! then `domain::routing::route` with the catalogue item; the decision is written at intake.
+
+use std::sync::{Arc, OnceLock};
+
+use minsheng_domain::DomainResult;
+use minsheng_domain::case::{Intake, Place};
+use minsheng_domain::org::{Actor, UnitKind};
+use minsheng_domain::routing::{PlaceUnits, RoutableUnit, RoutingDecision, route};
+use minsheng_place::{CoordSystem, Gazetteer, PolygonIndex};
+use serde::Serialize;
+
+use crate::App;
+
+/// The gazetteer of the demo city's division tree and the district polygons, built once.
+struct Places {
+    gazetteer: Option<Gazetteer>,
+    districts: Option<PolygonIndex>,
+}
+
+fn places() -> &'static Places {
+    static PLACES: OnceLock<Places> = OnceLock::new();
+    PLACES.get_or_init(|| Places {
+        gazetteer: Gazetteer::from_csv(crate::demo::DIVISIONS_CSV)
+            .map_err(|e| tracing::error!(error = %e, "the shipped division tree does not load"))
+            .ok(),
+        districts: PolygonIndex::haikou_districts().map_err(|e| tracing::error!(error = %e, "the shipped district polygons do not load")).ok(),
+    })
+}
+
+/// How the place was understood, for the dispatcher.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PlaceReading {
+    /// The most specific territorial unit found.
+    pub unit_id: Option<i64>,
+    pub explanation: Option<String>,
+    pub confidence: Option<f32>,
+}
+
+impl App {
+    /// The territorial units of a place, and how they were found.
+    pub async fn read_place(&self, place: &Place, text: &str) -> DomainResult<(PlaceUnits, PlaceReading)> {
+        let dir = self.directory().await?;
+        let by_id = |id: i64| dir.units.iter().find(|u| u.id == id);
+        let by_division = |code: &str| dir.units.iter().find(|u| u.division_code.as_deref() == Some(code) && u.kind.is_territorial());
+        let mut reading = PlaceReading::default();
+        let found = match place.division_unit_id.and_then(by_id) {
+            Some(u) => {
+                reading.explanation = Some(format!("受理时选定：{}", u.name));
+                Some(u)
+            }
+            None => {
+                let mut hit = None;
+                if let Some(g) = &places().gazetteer {
+                    let address = place.address.as_ref().map(|a| a.as_str()).unwrap_or("");
+                    // The address first; the text only if the address names nothing.
+                    for source in [address, text] {
+                        let m = g.resolve(source);
+                        if let Some(d) = m.most_specific()
+                            && let Some(u) = by_division(&d.code)
+                        {
+                            reading.explanation = Some(m.explain_zh());
+                            reading.confidence = Some(m.confidence);
+                            hit = Some(u);
+                            break;
+                        }
+                    }
+                }
+                if hit.is_none()
+                    && let (Some(lat), Some(lon), Some(index)) = (place.latitude, place.longitude, &places().districts)
+                    && let Some(region) = index.locate_any(lon, lat, CoordSystem::Gcj02)
+                    && let Some(u) = by_division(&region.code)
+                {
+                    reading.explanation = Some(format!("坐标 ({lon:.5}, {lat:.5}) 位于{}", region.name));
+                    hit = Some(u);
+                }
+                hit
+            }
+        };
+        let mut units = PlaceUnits::default();
+        if let Some(u) = found {
+            reading.unit_id = Some(u.id);
+            // The unit and its ancestors by path.
+            for id in u.path.trim_matches('/').split('/').filter_map(|x| x.parse::<i64>().ok()) {
+                if let Some(a) = by_id(id) {
+                    match a.kind {
+                        UnitKind::District => units.district = Some(a.as_ref()),
+                        UnitKind::Street => units.street = Some(a.as_ref()),
+                        UnitKind::Community => units.community = Some(a.as_ref()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok((units, reading))
+    }
+
+    /// The routing decision for an intake: item × place.
+    pub async fn propose_routing(&self, intake: &Intake) -> DomainResult<(RoutingDecision, PlaceReading)> {
+        let catalogue = self.current_catalogue().await?;
+        let (place, reading) = self.read_place(&intake.place, intake.text.as_str()).await?;
+        let dir = self.directory().await?;
+        let units: Vec<RoutableUnit> =
+            dir.units.iter().filter(|u| u.active).map(|u| RoutableUnit { unit: u.as_ref(), department_type: u.department_type.clone() }).collect();
+        let item = intake.catalogue_item.as_deref().and_then(|c| catalogue.item(c));
+        let path = item.map(|i| catalogue.path_name(&i.code));
+        let version = item.map(|_| catalogue.version);
+        let mut decision = route(item, path, version, &place, &units);
+        if let Some(e) = &reading.explanation {
+            decision.reasons_zh.insert(0, format!("地点识别：{e}"));
+        }
+        Ok((decision, reading))
+    }
+
+    /// The proposal for a draft (the operator's form, before the case exists).
+    pub async fn routing_preview(&self, _actor: &Actor, intake: &Intake) -> DomainResult<Arc<(RoutingDecision, PlaceReading)>> {
+        Ok(Arc::new(self.propose_routing(intake).await?))
+    }
+}

@@ -65,6 +65,7 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/auth/logout", post(routes::auth::logout))
         .route("/me", get(routes::auth::me))
         .route("/cases", get(routes::cases::list).post(routes::cases::create))
+        .route("/cases/preview", post(routes::cases::preview))
         .route("/cases/{key}", get(routes::cases::detail))
         .route("/cases/{key}/actions/{action}", post(routes::cases::act))
         .route("/track/{number}", get(routes::track::track))

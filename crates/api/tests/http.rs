@@ -761,6 +761,16 @@ async fn catalogue_read_search_and_versions(s: Server) {
     let (st, _) = s.get(&op, "/api/catalogue?version=99").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 
+    // The routing preview for a draft: nothing stored, the proposal and the place read.
+    let mut draft = complaint("广场舞噪音", "13800138000");
+    draft["catalogue_item"] = json!("ZS.02.001");
+    draft["place"] = json!({"address": "龙华区金贸街道玉沙社区"});
+    let before = s.app.store.count_cases().await.unwrap();
+    let (st, p) = s.post(&op, "/api/cases/preview", draft).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["routing"]["rule"], "department");
+    assert!(p["place"]["unit_id"].as_i64().is_some(), "{p}");
+    assert_eq!(s.app.store.count_cases().await.unwrap(), before);
     // Intake against the catalogue.
     let mut body = complaint("广场舞噪音", "13800138000");
     body["catalogue_item"] = json!("no.such.item");

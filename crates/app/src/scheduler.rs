@@ -17,6 +17,9 @@ use minsheng_store::{DueClock, StoreError};
 
 use crate::App;
 
+/// Cases worked on at once by one watcher step.
+const WATCH_PARALLEL: usize = 8;
+
 /// What one step of the watcher did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WatchReport {
@@ -24,6 +27,13 @@ pub struct WatchReport {
     pub fired: usize,
     /// Warnings another node raised first, or whose case moved on meanwhile.
     pub lost: usize,
+}
+
+impl WatchReport {
+    fn add(&mut self, other: WatchReport) {
+        self.fired += other.fired;
+        self.lost += other.lost;
+    }
 }
 
 impl App {
@@ -36,18 +46,39 @@ impl App {
         for d in due {
             by_case.entry(d.case_id).or_default().push(d);
         }
+        // Cases are independent: several in flight hide the round trips (PostgreSQL) and let
+        // the SQLite writer commit them as one group.
+        let mut report = WatchReport::default();
+        let mut work = tokio::task::JoinSet::new();
+        for (case_id, due) in by_case {
+            let app = self.clone();
+            work.spawn(async move { app.fire_case(case_id, due, now).await });
+            while work.len() >= WATCH_PARALLEL {
+                if let Some(done) = work.join_next().await {
+                    report.add(done.map_err(|_| minsheng_domain::DomainError::internal())??);
+                }
+            }
+        }
+        while let Some(done) = work.join_next().await {
+            report.add(done.map_err(|_| minsheng_domain::DomainError::internal())??);
+        }
+        Ok(report)
+    }
+
+    /// Raises one case's due warnings in one version-checked change.
+    async fn fire_case(&self, case_id: CaseId, due: Vec<DueClock>, now: i64) -> DomainResult<WatchReport> {
         let clocks = |c: &minsheng_domain::case::Case| self.running_clocks(c);
         let mut report = WatchReport::default();
         let system = Actor::system();
-        for (case_id, due) in by_case {
-            let Some(case) = self.store.get_case(case_id).await? else { continue };
+        {
+            let Some(case) = self.store.get_case(case_id).await? else { return Ok(report) };
             let fires: Vec<_> = due
                 .iter()
                 .map(|d| d.fire)
                 .filter(|f| case.deadlines.iter().any(|d| d.step == f.step && d.started_at == f.started_at))
                 .collect();
             if fires.is_empty() {
-                continue;
+                return Ok(report);
             }
             let mut kinds: Vec<EventKind> = fires.iter().map(|f| EventKind::Warned { step: f.step, level: f.level }).collect();
             kinds.push(EventKind::Urged);

@@ -8,7 +8,7 @@ use minsheng_domain::lifecycle::Action;
 use minsheng_domain::value::{Address, CaseText, Note, PersonName, PhoneNumber, Title};
 use minsheng_domain::{DomainError, ErrorCode};
 use minsheng_store::CaseFilter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -81,6 +81,15 @@ pub async fn create(
     Authed(actor): Authed,
     Json(req): Json<CreateCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseDetail>)> {
+    let after = req.after;
+    let intake = intake_of(req)?;
+    let detail = state.app.create_case(&actor, intake, after).await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+
+/// The intake a request describes (shared by creation and the routing preview).
+fn intake_of(req: CreateCaseRequest) -> ApiResult<Intake> {
     short_text("catalogue_item", &req.catalogue_item, 64)?;
     short_text("external_id", &req.external_id, 128)?;
     let intake = Intake {
@@ -107,8 +116,21 @@ pub async fn create(
         tags: req.tags,
         external_id: req.external_id,
     };
-    let detail = state.app.create_case(&actor, intake, req.after).await?;
-    Ok((StatusCode::CREATED, Json(detail)))
+    Ok(intake)
+}
+
+#[derive(Serialize)]
+pub struct RoutingPreview {
+    pub routing: minsheng_domain::routing::RoutingDecision,
+    pub place: minsheng_app::routing::PlaceReading,
+}
+
+/// 派单建议 for a draft: the same body as creating a case; nothing is stored.
+#[utoipa::path(post, path = "/api/cases/preview", tag = "cases", request_body = CreateCaseRequest, responses((status = 200, description = "the routing proposal")))]
+pub async fn preview(State(state): State<AppState>, Authed(actor): Authed, Json(req): Json<CreateCaseRequest>) -> ApiResult<Json<RoutingPreview>> {
+    let intake = intake_of(req)?;
+    let out = state.app.routing_preview(&actor, &intake).await?;
+    Ok(Json(RoutingPreview { routing: out.0.clone(), place: out.1.clone() }))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -101,3 +101,34 @@ describe('query', () => {
     expect(query({})).toBe('')
   })
 })
+
+describe('raw bodies and PUT', () => {
+  it('posts text as it is with its content type (a CSV import)', async () => {
+    const f = vi.fn(async (_input: string, _init?: RequestInit) => new Response('{"version":2,"items":1,"diff":{"added":[],"removed":[],"changed":[]}}', { status: 200 }))
+    const c = new HttpClient({ fetch: f })
+    const r = await c.postText<{ version: number }>('/api/catalogue/import?note=x', 'code,name\n01,城乡建设\n')
+    expect(r.version).toBe(2)
+    const [url, init] = f.mock.calls[0]
+    expect(url).toBe('/api/catalogue/import?note=x')
+    expect(init?.method).toBe('POST')
+    expect(init?.body).toBe('code,name\n01,城乡建设\n')
+    expect((init?.headers as Record<string, string>)['Content-Type']).toBe('text/csv; charset=utf-8')
+  })
+
+  it('puts JSON and takes a 204 as nothing', async () => {
+    const f = vi.fn(async (_input: string, _init?: RequestInit) => new Response(null, { status: 204 }))
+    const c = new HttpClient({ fetch: f })
+    await expect(c.put('/api/settings/score', { a: 1 })).resolves.toBeUndefined()
+    const init = f.mock.calls[0][1]
+    expect(init?.method).toBe('PUT')
+    expect(init?.body).toBe('{"a":1}')
+  })
+
+  it('turns a refused import into an ApiError carrying the problems', async () => {
+    const details = { field: 'catalogue', problems: [{ code: 'missing_parent', message_zh: '上级不存在：09', message_en: 'no parent 09' }] }
+    const c = new HttpClient({ fetch: fakeFetch(400, body('invalid_input', '职责清单有误：上级不存在：09', 'invalid catalogue', details)) })
+    const err = (await c.postText('/api/catalogue/import', 'x').catch((e: unknown) => e)) as ApiError
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err.details).toEqual(details)
+  })
+})

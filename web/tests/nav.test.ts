@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canOpen, homeFor, menuFor, todoTabsFor } from '../src/lib/nav'
+import { canOpen, homeFor, menuFor, supervisionTabs, tabColor, todoTabsFor } from '../src/lib/nav'
 
 const pages = (role: Parameters<typeof menuFor>[0]) => menuFor(role).map((m) => m.page)
 
@@ -67,5 +67,77 @@ describe('task tabs', () => {
     expect(tabs[0]).toEqual({ key: 'dispatched', states: ['dispatched'], view: 'inbox' })
     expect(tabs.every((t) => t.view === 'inbox')).toBe(true)
     expect(keys('unit_leader')).toContain('awaiting_callback')
+  })
+})
+
+describe('oversight and administration pages', () => {
+  it('gives 督办 to supervisors and leaders only', () => {
+    expect(pages('supervisor')).toContain('supervision')
+    expect(pages('leader')).toContain('supervision')
+    for (const r of ['operator', 'dispatcher', 'unit_handler', 'unit_leader', 'grid_worker', 'admin'] as const) expect(canOpen(r, 'supervision')).toBe(false)
+    expect(menuFor('supervisor').find((m) => m.page === 'supervision')).toMatchObject({ path: '/supervision', label: 'nav.supervision' })
+  })
+
+  it('gives the catalogue and metric settings to the administrator (and readers at the centre), not to units', () => {
+    for (const p of ['catalogue', 'metrics'] as const) {
+      expect(canOpen('admin', p)).toBe(true)
+      expect(canOpen('supervisor', p)).toBe(true)
+      expect(canOpen('leader', p)).toBe(true)
+      expect(canOpen('unit_handler', p)).toBe(false)
+      expect(canOpen('unit_leader', p)).toBe(false)
+      expect(canOpen('grid_worker', p)).toBe(false)
+    }
+    expect(canOpen('dispatcher', 'catalogue')).toBe(true)
+    expect(menuFor('admin').find((m) => m.page === 'metrics')?.path).toBe('/settings/metrics')
+  })
+
+  it('gives the duty roster and the digest to supervisors, leaders, unit leaders and the administrator', () => {
+    for (const p of ['duty', 'digest'] as const) {
+      for (const r of ['supervisor', 'leader', 'unit_leader', 'admin'] as const) expect(canOpen(r, p)).toBe(true)
+      for (const r of ['operator', 'unit_handler', 'grid_worker', 'citizen'] as const) expect(canOpen(r, p)).toBe(false)
+    }
+  })
+
+  it('keeps the administrator landing on 系统管理 and everyone else where they were', () => {
+    expect(homeFor('admin')).toBe('/admin')
+    expect(homeFor('supervisor')).toBe('/todo')
+    expect(homeFor('dispatcher')).toBe('/workbench')
+  })
+})
+
+describe('warning and supervision tabs', () => {
+  const keys = (tabs: ReturnType<typeof todoTabsFor>) => tabs.map((t) => t.key)
+
+  it('unit inboxes: to sign, handling, due soon (yellow), overdue (red), returned', () => {
+    for (const role of ['unit_handler', 'unit_leader'] as const) {
+      const tabs = todoTabsFor(role)
+      expect(keys(tabs).slice(0, 5)).toEqual(['dispatched', 'handling', 'due_soon', 'overdue', 'returned'])
+      expect(tabs[2]).toEqual({ key: 'due_soon', states: [], view: 'inbox', warning: 'yellow' })
+      expect(tabs[3]).toEqual({ key: 'overdue', states: [], view: 'inbox', warning: 'red' })
+      expect(tabs[4]).toEqual({ key: 'returned', states: ['return_requested'], view: 'inbox' })
+      expect(tabColor(tabs[2])).toBe('yellow')
+      expect(tabColor(tabs[3])).toBe('red')
+      expect(tabColor(tabs[0])).toBeNull()
+    }
+  })
+
+  it('督办: warned, overdue, yellow and red cards across units', () => {
+    const tabs = supervisionTabs('supervisor')
+    expect(keys(tabs)).toEqual(['sv_warning', 'sv_overdue', 'sv_yellow', 'sv_red'])
+    expect(tabs.every((t) => t.view === 'visible' && t.states.length === 0)).toBe(true)
+    expect(tabs.map((t) => [t.warning ?? null, t.supervision ?? null])).toEqual([
+      ['yellow', null],
+      ['red', null],
+      [null, 'yellow'],
+      [null, 'red'],
+    ])
+    expect(supervisionTabs('leader')).toHaveLength(4)
+    expect(supervisionTabs('unit_handler')).toEqual([])
+    expect(supervisionTabs(null)).toEqual([])
+  })
+
+  it('leaves the centre queues as they were', () => {
+    expect(keys(todoTabsFor('supervisor'))).toEqual(['awaiting_callback', 'unsatisfied', 'replied', 'suspended'])
+    expect(keys(todoTabsFor('dispatcher'))).toEqual(['awaiting_dispatch', 'return_requested', 'replied', 'unsatisfied'])
   })
 })

@@ -637,7 +637,9 @@ async fn figures_exports_notifications_and_duty(s: Server) {
     assert_eq!(row["counts"]["received"], 1);
     assert_eq!(row["counts"]["signed"], 1);
     assert_eq!(row["level"], "district");
-    assert!(v["definitions"].as_array().unwrap().iter().any(|d| d["id"] == "response_rate" && d["formula_zh"] == "按时响应量 ÷ 派单量 × 100%"));
+    assert!(
+        v["definitions"].as_array().unwrap().iter().any(|d| d["id"] == "response_rate" && d["formula_zh"] == "按时响应量 ÷ 派单量 × 100%")
+    );
     assert!(v["score_formula_zh"].as_str().unwrap().contains("满意率"));
     let (st, v) = s.get(&sup, "/api/metrics?by=month&from=2026-01-01&to=2027-01-01").await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -679,7 +681,8 @@ async fn figures_exports_notifications_and_duty(s: Server) {
 
     // Settings: only administrators, and only valid definitions.
     let (_, defs) = s.get(&sup, "/api/settings/metrics").await;
-    let put = |token: &str, body: Value| s.http.put(format!("{}/api/settings/metrics", s.base)).bearer_auth(token.to_string()).json(&body).send();
+    let put =
+        |token: &str, body: Value| s.http.put(format!("{}/api/settings/metrics", s.base)).bearer_auth(token.to_string()).json(&body).send();
     assert_eq!(put(&sup, defs.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(put(&admin, json!([])).await.unwrap().status(), StatusCode::BAD_REQUEST);
     assert_eq!(put(&admin, json!([{"id": "x"}])).await.unwrap().status(), StatusCode::BAD_REQUEST);
@@ -705,9 +708,18 @@ async fn figures_exports_notifications_and_duty(s: Server) {
     // The duty roster and the digest.
     let leader_id = s.app.store.user_by_login("longhua_leader").await.unwrap().unwrap().id;
     let put_duty = |token: &str, body: Value| s.http.put(format!("{}/api/duty", s.base)).bearer_auth(token.to_string()).json(&body).send();
-    assert_eq!(put_duty(&lh, json!({"day": "2026-11-23", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(), StatusCode::FORBIDDEN);
-    assert_eq!(put_duty(&lhl, json!({"day": "23/11/2026", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(), StatusCode::BAD_REQUEST);
-    assert_eq!(put_duty(&lhl, json!({"day": "2026-11-23", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        put_duty(&lh, json!({"day": "2026-11-23", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        put_duty(&lhl, json!({"day": "23/11/2026", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        put_duty(&lhl, json!({"day": "2026-11-23", "unit_id": longhua, "user_ids": [leader_id]})).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
     let (_, roster) = s.get(&sup, "/api/duty?from=2026-11-23&to=2026-11-29").await;
     assert_eq!(roster.as_array().unwrap().len(), 1);
     let (st, v) = s.get(&sup, "/api/digest/unsatisfied?week=2026-11-25").await;
@@ -738,7 +750,8 @@ async fn catalogue_read_search_and_versions(s: Server) {
     // Saving: administrators only; a broken tree is refused with its problems; CSV import works.
     let put = |token: &str, body: Value| s.http.put(format!("{}/api/catalogue", s.base)).bearer_auth(token.to_string()).json(&body).send();
     assert_eq!(put(&sup, json!({"items": items})).await.unwrap().status(), StatusCode::FORBIDDEN);
-    let r = put(&admin, json!({"items": [{"code": "01", "name": "城建"}, {"code": "01.01", "name": "路灯", "parent": "02"}]})).await.unwrap();
+    let r =
+        put(&admin, json!({"items": [{"code": "01", "name": "城建"}, {"code": "01.01", "name": "路灯", "parent": "02"}]})).await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let v: Value = r.json().await.unwrap();
     assert!(v["error"]["details"]["problems"].as_array().unwrap().iter().any(|p| p["code"] == "missing_parent"), "{v}");

@@ -101,7 +101,9 @@ const NOISE: &[(&str, &str, &str, HandlingLevel, &str)] = &[
 
 /// The demo catalogue: every row of the real category tree, owned the Haikou way, plus the noise branch.
 pub fn demo_catalogue() -> DomainResult<Catalogue> {
-    let bad = |line: usize, what: &str| DomainError::new(ErrorCode::Internal, format!("内置分类数据第 {line} 行有误：{what}"), format!("taxonomy line {line}: {what}"));
+    let bad = |line: usize, what: &str| {
+        DomainError::new(ErrorCode::Internal, format!("内置分类数据第 {line} 行有误：{what}"), format!("taxonomy line {line}: {what}"))
+    };
     let mut reader = csv::Reader::from_reader(TAXONOMY_CSV.as_bytes());
     let mut l1: BTreeMap<String, String> = BTreeMap::new();
     let mut l2: BTreeMap<(String, String), String> = BTreeMap::new();
@@ -144,14 +146,24 @@ pub fn demo_catalogue() -> DomainResult<Catalogue> {
             ..Default::default()
         });
     }
-    items.push(CatalogueItem { code: "ZS".into(), name: "噪声污染".into(), keywords: vec!["噪音".into(), "噪声".into()], ..Default::default() });
+    items.push(CatalogueItem {
+        code: "ZS".into(),
+        name: "噪声污染".into(),
+        keywords: vec!["噪音".into(), "噪声".into()],
+        ..Default::default()
+    });
     let mut subs: Vec<&str> = Vec::new();
     for (sub, name, dept, level, words) in NOISE {
         let si = match subs.iter().position(|s| s == sub) {
             Some(i) => i,
             None => {
                 subs.push(sub);
-                items.push(CatalogueItem { code: format!("ZS.{:02}", subs.len()), name: (*sub).into(), parent: Some("ZS".into()), ..Default::default() });
+                items.push(CatalogueItem {
+                    code: format!("ZS.{:02}", subs.len()),
+                    name: (*sub).into(),
+                    parent: Some("ZS".into()),
+                    ..Default::default()
+                });
                 subs.len() - 1
             }
         };
@@ -227,7 +239,10 @@ fn catalogue_error(problems: Vec<minsheng_domain::catalogue::CatalogueProblem>) 
 pub fn catalogue_from_csv(text: &str) -> DomainResult<Vec<CatalogueItem>> {
     let text = text.trim_start_matches('\u{feff}');
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| DomainError::invalid("csv", format!("CSV 表头无法读取：{e}"), format!("cannot read the CSV header: {e}")))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| DomainError::invalid("csv", format!("CSV 表头无法读取：{e}"), format!("cannot read the CSV header: {e}")))?
+        .clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(code_i), Some(name_i)) = (col("code"), col("name")) else {
         return Err(DomainError::invalid("csv", "CSV 须包含 code 和 name 列", "the CSV needs code and name columns"));
@@ -238,7 +253,9 @@ pub fn catalogue_from_csv(text: &str) -> DomainResult<Vec<CatalogueItem>> {
         let line = i + 2;
         let row = row.map_err(|e| DomainError::invalid("csv", format!("第 {line} 行无法读取：{e}"), format!("line {line}: {e}")))?;
         let get = |name: &str| col(name).and_then(|c| row.get(c)).map(str::trim).unwrap_or("");
-        let bad = |field: &str, v: &str| DomainError::invalid("csv", format!("第 {line} 行 {field} 无效：{v}"), format!("line {line}: invalid {field}: {v}"));
+        let bad = |field: &str, v: &str| {
+            DomainError::invalid("csv", format!("第 {line} 行 {field} 无效：{v}"), format!("line {line}: invalid {field}: {v}"))
+        };
         let level = get("handling_level");
         let urgency = get("default_urgency");
         let reply = get("reply_working_days");
@@ -255,9 +272,17 @@ pub fn catalogue_from_csv(text: &str) -> DomainResult<Vec<CatalogueItem>> {
             keywords: list(get("keywords")),
             examples: list(get("examples")),
             department_type: Some(get("department_type")).filter(|p| !p.is_empty()).map(str::to_string),
-            handling_level: if level.is_empty() { HandlingLevel::District } else { HandlingLevel::parse(level).ok_or_else(|| bad("handling_level", level))? },
+            handling_level: if level.is_empty() {
+                HandlingLevel::District
+            } else {
+                HandlingLevel::parse(level).ok_or_else(|| bad("handling_level", level))?
+            },
             territorial: yes(get("territorial")),
-            default_urgency: if urgency.is_empty() { Urgency::Normal } else { Urgency::parse(urgency).ok_or_else(|| bad("default_urgency", urgency))? },
+            default_urgency: if urgency.is_empty() {
+                Urgency::Normal
+            } else {
+                Urgency::parse(urgency).ok_or_else(|| bad("default_urgency", urgency))?
+            },
             limits,
             co_handling: list(get("co_handling")),
             active: get("active").is_empty() || yes(get("active")),

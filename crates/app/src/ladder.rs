@@ -120,7 +120,14 @@ impl App {
         let reasons: Vec<String> = triggers.iter().map(|t| t.label_zh()).collect();
         let note = format!("自动提级领办：{}", reasons.join("；"));
         let clocks = |c: &Case| self.running_clocks(c);
-        crate::service::extend_change(change, &Actor::system(), EventKind::Escalated { leader: leader.clone() }, Some(note.clone()), now, &clocks);
+        crate::service::extend_change(
+            change,
+            &Actor::system(),
+            EventKind::Escalated { leader: leader.clone() },
+            Some(note.clone()),
+            now,
+            &clocks,
+        );
         let case = &change.case;
         change.notices.push(NewNotice {
             dedup_key: format!("escalated:{}:{}:{}", case.id, case.version, leader.user_id),

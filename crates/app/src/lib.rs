@@ -114,7 +114,11 @@ impl App {
     ) -> minsheng_domain::DomainResult<()> {
         use minsheng_domain::{DomainError, ErrorCode};
         if actor.role != minsheng_domain::org::Role::Admin {
-            return Err(DomainError::new(ErrorCode::Forbidden, "仅管理员可以修改提级规则", "only administrators may change the escalation rules"));
+            return Err(DomainError::new(
+                ErrorCode::Forbidden,
+                "仅管理员可以修改提级规则",
+                "only administrators may change the escalation rules",
+            ));
         }
         if !(1..=365).contains(&rules.repeat_days) || rules.disputes > 20 || rules.repeats > 100 || rules.unsatisfied > 20 {
             return Err(DomainError::invalid(

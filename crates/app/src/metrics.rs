@@ -253,7 +253,8 @@ impl App {
         let defs = self.metric_definitions().await?;
         let rules = self.score_rules().await?;
         let dir = self.directory().await?;
-        let query = |by| FactQuery { from: day_start(req.from), to: day_start(req.to), by, unit_path: scope.as_ref().map(|u| u.path.clone()) };
+        let query =
+            |by| FactQuery { from: day_start(req.from), to: day_start(req.to), by, unit_path: scope.as_ref().map(|u| u.path.clone()) };
         let groups = self.store.aggregate_facts(&query(req.by.fact_key())).await?;
         let is_units = matches!(req.by, MetricsBy::Unit | MetricsBy::UnitTree | MetricsBy::Level);
         let callbacks = if is_units { self.store.aggregate_facts(&query(FactKey::CallbackUnit)).await? } else { Vec::new() };
@@ -334,7 +335,7 @@ impl App {
                     .unwrap_or_else(|| if key == "none" { "未分类".into() } else { key.clone() });
                     rows.push((key, label, None, acc));
                 }
-                rows.sort_by(|a, b| b.3.totals.get(Counter::Received).cmp(&a.3.totals.get(Counter::Received)));
+                rows.sort_by_key(|r| std::cmp::Reverse(r.3.totals.get(Counter::Received)));
             }
             MetricsBy::Day | MetricsBy::Week | MetricsBy::Month => {
                 let mut merged: BTreeMap<NaiveDate, Acc> = BTreeMap::new();
@@ -353,7 +354,8 @@ impl App {
             }
         }
 
-        let mut out: Vec<MetricRow> = rows.into_iter().map(|(key, label, kind, acc)| row_of(key, label, kind, &acc, &defs, &rules, kind.is_some())).collect();
+        let mut out: Vec<MetricRow> =
+            rows.into_iter().map(|(key, label, kind, acc)| row_of(key, label, kind, &acc, &defs, &rules, kind.is_some())).collect();
         if req.by == MetricsBy::Unit || req.by == MetricsBy::UnitTree {
             rank_within_levels(&mut out);
         }
@@ -364,7 +366,13 @@ impl App {
             by: req.by,
             definitions: defs
                 .iter()
-                .map(|d| DefinitionView { id: d.id.clone(), name_zh: d.name_zh.clone(), name_en: d.name_en.clone(), format: d.format, formula_zh: d.formula_zh() })
+                .map(|d| DefinitionView {
+                    id: d.id.clone(),
+                    name_zh: d.name_zh.clone(),
+                    name_en: d.name_en.clone(),
+                    format: d.format,
+                    formula_zh: d.formula_zh(),
+                })
                 .collect(),
             score_formula_zh: rules.formula_zh(&defs),
             rows: out,
@@ -374,8 +382,9 @@ impl App {
 
     /// 月度排名: every unit's score for the month, ranked within its level.
     pub async fn monthly_rankings(&self, actor: &Actor, month: &str) -> DomainResult<Rankings> {
-        let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-            .map_err(|_| DomainError::invalid("month", format!("月份格式应为 YYYY-MM：{month}"), format!("expected a month YYYY-MM: {month}")))?;
+        let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| {
+            DomainError::invalid("month", format!("月份格式应为 YYYY-MM：{month}"), format!("expected a month YYYY-MM: {month}"))
+        })?;
         let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
         let report = self.metrics_report(actor, &MetricsRequest { from: first, to: next, by: MetricsBy::Unit, unit: None }).await?;
         let mut levels: BTreeMap<&'static str, RankingLevel> = BTreeMap::new();
@@ -399,7 +408,15 @@ fn require_admin(actor: &Actor) -> DomainResult<()> {
     }
 }
 
-fn row_of(key: String, label: String, kind: Option<UnitKind>, acc: &Acc, defs: &[MetricDef], rules: &ScoreRules, scored: bool) -> MetricRow {
+fn row_of(
+    key: String,
+    label: String,
+    kind: Option<UnitKind>,
+    acc: &Acc,
+    defs: &[MetricDef],
+    rules: &ScoreRules,
+    scored: bool,
+) -> MetricRow {
     let buckets = acc.bucket_vec();
     MetricRow {
         key,

@@ -178,7 +178,13 @@ impl App {
         let mut lines = vec![format!("【不满意工单周报】{} 起一周，共 {} 件", digest.week, digest.total)];
         for g in &digest.groups {
             let numbers: Vec<&str> = g.cases.iter().take(5).map(|c| c.number.as_str()).collect();
-            lines.push(format!("{}：{} 件（{}{}）", g.category, g.cases.len(), numbers.join("、"), if g.cases.len() > 5 { "等" } else { "" }));
+            lines.push(format!(
+                "{}：{} 件（{}{}）",
+                g.category,
+                g.cases.len(),
+                numbers.join("、"),
+                if g.cases.len() > 5 { "等" } else { "" }
+            ));
         }
         let body = lines.join("\n");
         let notices: Vec<NewNotice> = digest

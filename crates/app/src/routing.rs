@@ -25,7 +25,9 @@ fn places() -> &'static Places {
         gazetteer: Gazetteer::from_csv(crate::demo::DIVISIONS_CSV)
             .map_err(|e| tracing::error!(error = %e, "the shipped division tree does not load"))
             .ok(),
-        districts: PolygonIndex::haikou_districts().map_err(|e| tracing::error!(error = %e, "the shipped district polygons do not load")).ok(),
+        districts: PolygonIndex::haikou_districts()
+            .map_err(|e| tracing::error!(error = %e, "the shipped district polygons do not load"))
+            .ok(),
     })
 }
 
@@ -101,8 +103,12 @@ impl App {
         let catalogue = self.current_catalogue().await?;
         let (place, reading) = self.read_place(&intake.place, intake.text.as_str()).await?;
         let dir = self.directory().await?;
-        let units: Vec<RoutableUnit> =
-            dir.units.iter().filter(|u| u.active).map(|u| RoutableUnit { unit: u.as_ref(), department_type: u.department_type.clone() }).collect();
+        let units: Vec<RoutableUnit> = dir
+            .units
+            .iter()
+            .filter(|u| u.active)
+            .map(|u| RoutableUnit { unit: u.as_ref(), department_type: u.department_type.clone() })
+            .collect();
         let item = intake.catalogue_item.as_deref().and_then(|c| catalogue.item(c));
         let path = item.map(|i| catalogue.path_name(&i.code));
         let version = item.map(|_| catalogue.version);

@@ -281,7 +281,7 @@ impl App {
         let mut new =
             NewCase { number_prefix: self.settings.number_prefix.clone(), intake, at: now, actor: stamp(actor), then, deadlines: None };
         // The clocks of the new case do not depend on its id or number: fold a provisional one.
-        if let Some(provisional) = CaseNumber::compose(&self.settings.number_prefix, "19700101", 1).ok() {
+        if let Ok(provisional) = CaseNumber::compose(&self.settings.number_prefix, "19700101", 1) {
             let (case, _) = minsheng_store::build_new_case(0, provisional, &new);
             new.deadlines = Some(self.running_clocks(&case));
         }

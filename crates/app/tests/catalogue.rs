@@ -102,9 +102,15 @@ async fn versions_intake_and_limits(url: String) {
         let (app, dispatcher) = (app.clone(), dispatcher.clone());
         async move {
             let v = app.store.get_case(id).await.unwrap().unwrap().version;
-            app.act(&dispatcher, &id.to_string(), v, serde_json::from_value(serde_json::json!({"action": "dispatch", "lead_unit_id": lead})).unwrap(), None)
-                .await
-                .unwrap();
+            app.act(
+                &dispatcher,
+                &id.to_string(),
+                v,
+                serde_json::from_value(serde_json::json!({"action": "dispatch", "lead_unit_id": lead})).unwrap(),
+                None,
+            )
+            .await
+            .unwrap();
             app.store.get_case(id).await.unwrap().unwrap()
         }
     };
@@ -166,7 +172,10 @@ async fn intake_routes_by_item_and_place_and_says_why() {
         i
     };
     // 广场舞噪声 is the district's city-management department's; the address names the community.
-    let d = app.create_case(&op, with(Some("ZS.02.001"), Some("海口市龙华区金贸街道玉沙社区滨海大道"), None), AfterIntake::Forward).await.unwrap();
+    let d = app
+        .create_case(&op, with(Some("ZS.02.001"), Some("海口市龙华区金贸街道玉沙社区滨海大道"), None), AfterIntake::Forward)
+        .await
+        .unwrap();
     let routing = &d.case["routing"];
     assert_eq!(routing["rule"], "department", "{routing}");
     let lead = routing["lead"]["name"].as_str().unwrap();
@@ -177,7 +186,13 @@ async fn intake_routes_by_item_and_place_and_says_why() {
 
     // A territorial street-level item goes to the street of the place.
     let cat = app.catalogue();
-    let village = cat.leaves().into_iter().find(|i| i.territorial && i.handling_level == minsheng_domain::catalogue::HandlingLevel::Street).unwrap().code.clone();
+    let village = cat
+        .leaves()
+        .into_iter()
+        .find(|i| i.territorial && i.handling_level == minsheng_domain::catalogue::HandlingLevel::Street)
+        .unwrap()
+        .code
+        .clone();
     let d = app.create_case(&op, with(Some(&village), Some("琼山区府城红城湖路"), None), AfterIntake::Forward).await.unwrap();
     assert_eq!(d.case["routing"]["rule"], "territorial");
     assert!(d.case["routing"]["lead"]["name"].as_str().unwrap().contains("府城"), "{}", d.case["routing"]);

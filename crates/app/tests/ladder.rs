@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use minsheng_app::metrics::{MetricsBy, MetricsRequest, report_csv, report_xlsx};
 use minsheng_app::service::AfterIntake;
+use minsheng_app::service::ListView;
 use minsheng_app::{App, ManualClock, Settings};
 use minsheng_domain::case::{CaseState, CaseType, Channel, Citizen, Intake, Place, Supervision, Urgency};
-use minsheng_app::service::ListView;
 use minsheng_domain::deadline::{Light, Step};
-use minsheng_store::CaseFilter;
 use minsheng_domain::org::Actor;
 use minsheng_domain::value::{CaseText, Note, PhoneNumber, Title};
+use minsheng_store::CaseFilter;
 
 const HOUR: i64 = 3_600_000;
 /// Monday 2026-03-02 09:00 China time.
@@ -78,7 +78,7 @@ async fn urging_and_the_ladder(url: String) {
 
     // Yellow on the contact clock: the signer is urged, the leader is not yet.
     let case = app.store.get_case(id).await.unwrap().unwrap();
-    let contact = case.deadlines.iter().find(|d| d.step == Step::Contact).unwrap().clone();
+    let contact = *case.deadlines.iter().find(|d| d.step == Step::Contact).unwrap();
     clock.set(contact.yellow_at.unwrap());
     assert!(app.fire_due_warnings(100).await.unwrap().fired >= 1);
     let mine = inbox(&app, "longhua").await;
@@ -124,7 +124,7 @@ async fn urging_and_the_ladder(url: String) {
     assert_eq!(log.len(), 3, "the case shows its delivery log");
 
     // The reply clock runs out: red card and a leader takes the case, in the same change.
-    let reply = case.deadlines.iter().find(|d| d.step == Step::Reply).unwrap().clone();
+    let reply = *case.deadlines.iter().find(|d| d.step == Step::Reply).unwrap();
     clock.set(reply.due_at.unwrap());
     app.fire_due_warnings(100).await.unwrap();
     let case = app.store.get_case(id).await.unwrap().unwrap();
@@ -187,8 +187,14 @@ async fn repeats_unsatisfied_digest_and_figures(url: String) {
         act(&app, &handler, id, serde_json::json!({"action": "contact", "method": "phone"}), Some("电话联系")).await;
         act(&app, &handler, id, serde_json::json!({"action": "reply", "text": "已疏通", "solved": "solved"}), None).await;
         act(&app, &sup, id, serde_json::json!({"action": "review_reply", "pass": true}), None).await;
-        act(&app, &sup, id, serde_json::json!({"action": "callback", "outcome": "unsatisfied", "solved": "unsolved", "comment": "仍然积水"}), None)
-            .await;
+        act(
+            &app,
+            &sup,
+            id,
+            serde_json::json!({"action": "callback", "outcome": "unsatisfied", "solved": "unsolved", "comment": "仍然积水"}),
+            None,
+        )
+        .await;
         if round == 0 {
             assert!(app.store.get_case(id).await.unwrap().unwrap().escalated_to.is_none());
             act(&app, &sup, id, serde_json::json!({"action": "redo"}), Some("市民不满意")).await;
@@ -293,7 +299,9 @@ async fn repeats_unsatisfied_digest_and_figures(url: String) {
     let mut rules = app.escalation_rules();
     rules.repeats = 0;
     assert!(app.set_escalation_rules(&sup, rules.clone()).await.is_err(), "administrators only");
-    assert!(app.set_escalation_rules(&admin, minsheng_domain::escalation::EscalationRules { repeat_days: 0, ..rules.clone() }).await.is_err());
+    assert!(
+        app.set_escalation_rules(&admin, minsheng_domain::escalation::EscalationRules { repeat_days: 0, ..rules.clone() }).await.is_err()
+    );
     app.set_escalation_rules(&admin, rules).await.unwrap();
     let fourth = dispatched(&app, "夜间施工噪音", "13800138111", Some("ZS.01.001")).await;
     assert!(app.store.get_case(fourth).await.unwrap().unwrap().escalated_to.is_none());

@@ -709,12 +709,7 @@ impl Case {
             K::Routed { decision } => self.routing = Some(decision.clone()),
             K::JointMeetingHeld { lead, assisting } => {
                 let lead_changes = self.lead_unit.as_ref().map(|u| u.id) != Some(lead.id);
-                self.joint_meeting = Some(JointMeeting {
-                    at,
-                    lead: lead.clone(),
-                    assisting: assisting.clone(),
-                    by: event.actor.user_id,
-                });
+                self.joint_meeting = Some(JointMeeting { at, lead: lead.clone(), assisting: assisting.clone(), by: event.actor.user_id });
                 if lead_changes {
                     // A new lead signs afresh, as after a reassignment.
                     self.set_lead(lead, assisting);

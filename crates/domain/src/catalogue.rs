@@ -201,7 +201,10 @@ impl Catalogue {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, item) in self.items.iter().enumerate() {
             let line = i + 1;
-            if item.code.is_empty() || item.code.len() > 64 || !item.code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            if item.code.is_empty()
+                || item.code.len() > 64
+                || !item.code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            {
                 problems.push(problem(
                     "bad_code",
                     format!("第 {line} 项代码无效：{:?}（字母、数字、点、横线、下划线，最长 64）", item.code),
@@ -209,14 +212,26 @@ impl Catalogue {
                 ));
             }
             if let Some(prev) = seen.insert(item.code.as_str(), line) {
-                problems.push(problem("duplicate_code", format!("代码 {} 重复（第 {prev} 项和第 {line} 项）", item.code), format!("code {} appears twice", item.code)));
+                problems.push(problem(
+                    "duplicate_code",
+                    format!("代码 {} 重复（第 {prev} 项和第 {line} 项）", item.code),
+                    format!("code {} appears twice", item.code),
+                ));
             }
             let name = item.name.trim();
             if name.is_empty() || name.chars().count() > 100 {
-                problems.push(problem("bad_name", format!("事项 {} 的名称为空或超过 100 字", item.code), format!("item {}: empty or over-long name", item.code)));
+                problems.push(problem(
+                    "bad_name",
+                    format!("事项 {} 的名称为空或超过 100 字", item.code),
+                    format!("item {}: empty or over-long name", item.code),
+                ));
             }
             if item.keywords.len() > 200 || item.examples.len() > 50 {
-                problems.push(problem("too_many_keywords", format!("事项 {} 的关键词或示例过多", item.code), format!("item {}: too many keywords or examples", item.code)));
+                problems.push(problem(
+                    "too_many_keywords",
+                    format!("事项 {} 的关键词或示例过多", item.code),
+                    format!("item {}: too many keywords or examples", item.code),
+                ));
             }
         }
         for item in &self.items {
@@ -229,9 +244,17 @@ impl Catalogue {
                     ));
                 }
                 if !seen.contains_key(p.as_str()) {
-                    problems.push(problem("missing_parent", format!("事项 {} 的上级 {p} 不存在", item.code), format!("item {}: parent {p} does not exist", item.code)));
+                    problems.push(problem(
+                        "missing_parent",
+                        format!("事项 {} 的上级 {p} 不存在", item.code),
+                        format!("item {}: parent {p} does not exist", item.code),
+                    ));
                 } else if self.level(&item.code) > 3 {
-                    problems.push(problem("too_deep", format!("事项 {} 超过三级", item.code), format!("item {}: more than three levels", item.code)));
+                    problems.push(problem(
+                        "too_deep",
+                        format!("事项 {} 超过三级", item.code),
+                        format!("item {}: more than three levels", item.code),
+                    ));
                 }
             }
         }

@@ -63,34 +63,75 @@ pub enum ReturnDecision {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Command {
-    AnswerOnSpot { answer: Note },
+    AnswerOnSpot {
+        answer: Note,
+    },
     Forward,
-    Dispatch { lead: UnitRef, assisting: Vec<UnitRef> },
+    Dispatch {
+        lead: UnitRef,
+        assisting: Vec<UnitRef>,
+    },
     Sign,
-    Return { reason: ReturnReason },
-    ReviewReturn { decision: ReturnDecision },
-    Reassign { lead: UnitRef, assisting: Vec<UnitRef> },
-    PassDown { to: UnitRef },
-    Contact { method: ContactMethod },
+    Return {
+        reason: ReturnReason,
+    },
+    ReviewReturn {
+        decision: ReturnDecision,
+    },
+    Reassign {
+        lead: UnitRef,
+        assisting: Vec<UnitRef>,
+    },
+    PassDown {
+        to: UnitRef,
+    },
+    Contact {
+        method: ContactMethod,
+    },
     Handle,
     AssistReply,
-    Reply { text: Note, solved: Solved },
-    ReviewReply { pass: bool },
-    Callback { outcome: CallbackOutcome, solved: Option<Solved>, comment: Option<Note> },
+    Reply {
+        text: Note,
+        solved: Solved,
+    },
+    ReviewReply {
+        pass: bool,
+    },
+    Callback {
+        outcome: CallbackOutcome,
+        solved: Option<Solved>,
+        comment: Option<Note>,
+    },
     Redo,
     Close,
     Archive,
-    RequestExtension { days: u32 },
-    ReviewExtension { approve: bool, days: Option<u32> },
+    RequestExtension {
+        days: u32,
+    },
+    ReviewExtension {
+        approve: bool,
+        days: Option<u32>,
+    },
     Suspend,
     Resume,
     Urge,
-    Supervise { level: Supervision },
-    Escalate { leader: LeaderRef },
+    Supervise {
+        level: Supervision,
+    },
+    Escalate {
+        leader: LeaderRef,
+    },
     /// 会商: the leader who took the case names the lead and assisting units.
-    JointMeeting { lead: UnitRef, assisting: Vec<UnitRef> },
-    Merge { into: CaseLink },
-    Void { reason: VoidReason },
+    JointMeeting {
+        lead: UnitRef,
+        assisting: Vec<UnitRef>,
+    },
+    Merge {
+        into: CaseLink,
+    },
+    Void {
+        reason: VoidReason,
+    },
     AddInfo,
     Withdraw,
 }
@@ -325,12 +366,9 @@ impl Action {
             Action::Urge => (&[R::Supervisor, R::Dispatcher, R::Leader, R::System], OPEN, UnitCheck::None, NoteRule::Optional),
             Action::Supervise => (SUPERVISE, OPEN, UnitCheck::None, NoteRule::Required),
             Action::Escalate => (&[R::Supervisor, R::Dispatcher, R::Leader, R::System], OPEN, UnitCheck::None, NoteRule::Required),
-            Action::JointMeeting => (
-                &[R::Leader],
-                &[S::Dispatched, S::Handling, S::Unsatisfied, S::AwaitingDispatch],
-                UnitCheck::None,
-                NoteRule::Required,
-            ),
+            Action::JointMeeting => {
+                (&[R::Leader], &[S::Dispatched, S::Handling, S::Unsatisfied, S::AwaitingDispatch], UnitCheck::None, NoteRule::Required)
+            }
             Action::Merge => (CENTRE_DISPATCH, OPEN, UnitCheck::None, NoteRule::Optional),
             Action::Void => (&[R::Dispatcher, R::Supervisor], OPEN, UnitCheck::None, NoteRule::Required),
             Action::AddInfo => (&[R::Citizen, R::Operator, R::System], OPEN, UnitCheck::None, NoteRule::Required),
@@ -751,7 +789,12 @@ pub fn decide(
         Command::JointMeeting { lead, assisting } => {
             // Only the leader the case was escalated to convenes its meeting (领导领办 → 会商).
             if !convenes(case, actor) {
-                return Err(rule_violation(case, action, "只有领办该工单的领导可以召集会商", "only the leader who took the case convenes a joint meeting"));
+                return Err(rule_violation(
+                    case,
+                    action,
+                    "只有领办该工单的领导可以召集会商",
+                    "only the leader who took the case convenes a joint meeting",
+                ));
             }
             check_lead_and_assists(case, action, lead, assisting)?;
             vec![K::JointMeetingHeld { lead: lead.clone(), assisting: assisting.clone() }]

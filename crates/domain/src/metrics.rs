@@ -220,10 +220,8 @@ impl CaseFacts {
         let dispatched = case.dispatched_at.is_some();
         let signed = case.signed_at.is_some();
         let responded = signed && case.sign_late != Some(true) && case.contacted_at.is_some() && case.contact_late != Some(true);
-        let rated = matches!(
-            case.rating,
-            Some(CallbackOutcome::Satisfied | CallbackOutcome::BasicallySatisfied | CallbackOutcome::Unsatisfied)
-        );
+        let rated =
+            matches!(case.rating, Some(CallbackOutcome::Satisfied | CallbackOutcome::BasicallySatisfied | CallbackOutcome::Unsatisfied));
         let closed = matches!(case.state, CaseState::Closed | CaseState::Archived) && case.closed_at.is_some();
         let on_time = closed && case.reply_late != Some(true) && !case.reply_overdue;
         let handling = case.closed_at.filter(|_| closed).map(|c| (c - case.received_at).max(0));
@@ -369,7 +367,13 @@ impl MetricDef {
         let side = |terms: &[Term]| {
             let parts: Vec<String> = terms
                 .iter()
-                .map(|t| if (t.weight - 1.0).abs() < 1e-9 { t.counter.label_zh().to_string() } else { format!("{} × {}", t.counter.label_zh(), t.weight) })
+                .map(|t| {
+                    if (t.weight - 1.0).abs() < 1e-9 {
+                        t.counter.label_zh().to_string()
+                    } else {
+                        format!("{} × {}", t.counter.label_zh(), t.weight)
+                    }
+                })
                 .collect();
             if parts.len() > 1 { format!("({})", parts.join(" + ")) } else { parts.join("") }
         };

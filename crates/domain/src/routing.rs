@@ -70,7 +70,8 @@ pub struct PlaceUnits {
 
 impl PlaceUnits {
     fn describe(&self) -> Option<String> {
-        let parts: Vec<&str> = [&self.district, &self.street, &self.community].iter().filter_map(|u| u.as_ref().map(|u| u.name.as_str())).collect();
+        let parts: Vec<&str> =
+            [&self.district, &self.street, &self.community].iter().filter_map(|u| u.as_ref().map(|u| u.name.as_str())).collect();
         (!parts.is_empty()).then(|| parts.join(""))
     }
 }
@@ -82,9 +83,11 @@ fn is_below(unit: &UnitRef, ancestor: &UnitRef) -> bool {
 /// The unit of a department type: within the district for district-level items (falling back
 /// to the city's), the city's for city-level ones.
 fn department<'a>(units: &'a [RoutableUnit], kind: &str, level: HandlingLevel, district: Option<&UnitRef>) -> Option<&'a RoutableUnit> {
-    let of_type = |u: &&RoutableUnit| u.department_type.as_deref() == Some(kind) && matches!(u.unit.kind, UnitKind::Department | UnitKind::Company);
+    let of_type =
+        |u: &&RoutableUnit| u.department_type.as_deref() == Some(kind) && matches!(u.unit.kind, UnitKind::Department | UnitKind::Company);
     let in_district = district.and_then(|d| units.iter().filter(of_type).find(|u| is_below(&u.unit, d)));
-    let city_level = || units.iter().filter(of_type).find(|u| !units.iter().any(|d| d.unit.kind == UnitKind::District && is_below(&u.unit, &d.unit)));
+    let city_level =
+        || units.iter().filter(of_type).find(|u| !units.iter().any(|d| d.unit.kind == UnitKind::District && is_below(&u.unit, &d.unit)));
     match level {
         HandlingLevel::City => city_level(),
         // No pushing down: a street-level functional item goes to the district's department.
@@ -93,7 +96,13 @@ fn department<'a>(units: &'a [RoutableUnit], kind: &str, level: HandlingLevel, d
 }
 
 /// Decides the lead and assisting units for an item at a place.
-pub fn route(item: Option<&CatalogueItem>, item_path: Option<String>, catalogue_version: Option<i64>, place: &PlaceUnits, units: &[RoutableUnit]) -> RoutingDecision {
+pub fn route(
+    item: Option<&CatalogueItem>,
+    item_path: Option<String>,
+    catalogue_version: Option<i64>,
+    place: &PlaceUnits,
+    units: &[RoutableUnit],
+) -> RoutingDecision {
     let mut reasons = Vec::new();
     let place_text = place.describe();
     match (&place_text, item) {
@@ -133,7 +142,9 @@ pub fn route(item: Option<&CatalogueItem>, item_path: Option<String>, catalogue_
     let (lead, rule) = match (&item.department_type, item.territorial) {
         (_, true) => {
             let by_level = match item.handling_level {
-                HandlingLevel::Street => place.street.clone().map(|s| (s, "街道")).or_else(|| place.district.clone().map(|d| (d, "区（街道未明）"))),
+                HandlingLevel::Street => {
+                    place.street.clone().map(|s| (s, "街道")).or_else(|| place.district.clone().map(|d| (d, "区（街道未明）")))
+                }
                 _ => place.district.clone().map(|d| (d, "区")),
             };
             match by_level {

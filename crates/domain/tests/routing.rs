@@ -36,7 +36,14 @@ fn in_meilan() -> PlaceUnits {
 }
 
 fn item(code: &str, dept: Option<&str>, level: HandlingLevel, territorial: bool) -> CatalogueItem {
-    CatalogueItem { code: code.into(), name: format!("事项{code}"), department_type: dept.map(str::to_string), handling_level: level, territorial, ..Default::default() }
+    CatalogueItem {
+        code: code.into(),
+        name: format!("事项{code}"),
+        department_type: dept.map(str::to_string),
+        handling_level: level,
+        territorial,
+        ..Default::default()
+    }
 }
 
 #[test]

@@ -321,7 +321,13 @@ async fn catalogue(app: &App, c: CatalogueCommand) -> Result<(), String> {
         }
         CatalogueCommand::Show { version } => {
             let cat = app.catalogue_version(version).await.map_err(err)?;
-            println!("职责清单第 {} 版 version {} — {} 项 items, {} 个可派单事项 routable", cat.version, cat.version, cat.items.len(), cat.leaves().len());
+            println!(
+                "职责清单第 {} 版 version {} — {} 项 items, {} 个可派单事项 routable",
+                cat.version,
+                cat.version,
+                cat.items.len(),
+                cat.leaves().len()
+            );
             for item in &cat.items {
                 let depth = cat.level(&item.code).saturating_sub(1);
                 let owner = match (&item.department_type, item.territorial) {

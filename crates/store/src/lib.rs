@@ -250,11 +250,18 @@ pub struct Notice {
 /// How one delivery attempt ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
-    Sent { at: Millis },
+    Sent {
+        at: Millis,
+    },
     /// Try again at `at`.
-    Retry { at: Millis, error: String },
+    Retry {
+        at: Millis,
+        error: String,
+    },
     /// Give up.
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 /// Which notifications to list.
@@ -364,7 +371,11 @@ pub(crate) fn counter_sums() -> String {
 }
 
 /// Groups rows of (key, sums…) and (key, bucket, count) into [`FactGroup`]s.
-pub(crate) fn assemble_groups(sums: Vec<(Option<String>, Vec<i64>)>, buckets: Vec<(Option<String>, i32, i64)>, by: FactKey) -> Vec<FactGroup> {
+pub(crate) fn assemble_groups(
+    sums: Vec<(Option<String>, Vec<i64>)>,
+    buckets: Vec<(Option<String>, i32, i64)>,
+    by: FactKey,
+) -> Vec<FactGroup> {
     use minsheng_domain::metrics::{Counter, Totals};
     let mut groups: Vec<FactGroup> = sums
         .into_iter()
@@ -576,7 +587,14 @@ pub trait Store: Send + Sync + 'static {
     async fn duty(&self, from: &str, to: &str) -> StoreResult<Vec<DutyRecord>>;
 
     /// Saves a new catalogue version (the next number) and returns it.
-    async fn save_catalogue(&self, data: &str, items: i64, at: Millis, by: Option<UserId>, note: Option<&str>) -> StoreResult<CatalogueVersion>;
+    async fn save_catalogue(
+        &self,
+        data: &str,
+        items: i64,
+        at: Millis,
+        by: Option<UserId>,
+        note: Option<&str>,
+    ) -> StoreResult<CatalogueVersion>;
     /// One version, or the latest with `None`.
     async fn catalogue(&self, version: Option<i64>) -> StoreResult<Option<CatalogueVersion>>;
     /// Every version, newest first, without the data.

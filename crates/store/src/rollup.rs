@@ -90,7 +90,8 @@ pub(crate) fn deltas(old: Option<&Snapshot>, new: &Snapshot) -> (Vec<Delta>, Vec
                 None => sums.push(Delta { day: s.day, dim, key: key.clone(), unit_path: path.clone(), values }),
             }
             if let (Some(bucket), true) = (s.bucket, dim != "callback") {
-                match cells.iter_mut().find(|c| c.day == s.day && c.dim == dim && c.key == key && c.unit_path == path && c.bucket == bucket) {
+                match cells.iter_mut().find(|c| c.day == s.day && c.dim == dim && c.key == key && c.unit_path == path && c.bucket == bucket)
+                {
                     Some(c) => c.n += sign,
                     None => cells.push(BucketDelta { day: s.day, dim, key, unit_path: path.clone(), bucket, n: sign }),
                 }

@@ -102,7 +102,9 @@ async fn push(store: &Arc<dyn Store>, case: &Case, kind: EventKind, at: i64) -> 
     let mut next = case.clone();
     let e = Event { seq: case.version + 1, at, actor: actor(), kind, note: Some("说明".into()), deadlines: None };
     next.apply(&e);
-    let mut out = store.append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e], fires: vec![], notices: vec![] }]).await?;
+    let mut out = store
+        .append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e], fires: vec![], notices: vec![] }])
+        .await?;
     Ok(out.remove(0))
 }
 
@@ -463,7 +465,11 @@ async fn facts_follow_every_change_and_sum_by_key(store: Arc<dyn Store>) {
     push(
         &store,
         &c,
-        EventKind::CallbackRecorded { outcome: CallbackOutcome::Unsatisfied, solved: Some(Solved::Unsolved), comment: Some("没解决".into()) },
+        EventKind::CallbackRecorded {
+            outcome: CallbackOutcome::Unsatisfied,
+            solved: Some(Solved::Unsolved),
+            comment: Some("没解决".into()),
+        },
         T0 + 60,
     )
     .await
@@ -532,7 +538,10 @@ async fn outbox_is_written_with_the_change_and_leased_once(store: Arc<dyn Store>
     assert_eq!(state(ids[2]), Some(NoticeState::Failed));
 
     // Read marks: only the recipient's own in-app notice.
-    let mine = store.list_notices(&NoticeQuery { channel: Some("inapp".into()), recipient: Some("7".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let mine = store
+        .list_notices(&NoticeQuery { channel: Some("inapp".into()), recipient: Some("7".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 1);
     assert!(!store.mark_notice_read(mine[0].id, "8", T0 + 9).await.unwrap());
     assert!(store.mark_notice_read(mine[0].id, "7", T0 + 9).await.unwrap());
@@ -575,7 +584,8 @@ async fn repeats_count_by_phone_or_place(store: Arc<dyn Store>) {
 async fn catalogue_versions_are_kept_whole(store: Arc<dyn Store>) {
     assert!(store.catalogue(None).await.unwrap().is_none());
     let v1 = store.save_catalogue(r#"[{"code":"01"}]"#, 1, T0, Some(3), Some("初版")).await.unwrap();
-    let (a, b) = tokio::join!(store.save_catalogue("[]", 0, T0 + 1, None, None), store.save_catalogue("[1]", 1, T0 + 2, None, Some("并发")));
+    let (a, b) =
+        tokio::join!(store.save_catalogue("[]", 0, T0 + 1, None, None), store.save_catalogue("[1]", 1, T0 + 2, None, Some("并发")));
     let mut versions = vec![v1.version, a.unwrap().version, b.unwrap().version];
     versions.sort();
     assert_eq!(versions, vec![1, 2, 3], "concurrent saves get distinct consecutive versions");

@@ -83,6 +83,13 @@ export function networkError(cause: unknown): ApiError {
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
+export interface RequestOptions {
+  quiet401?: boolean
+  /** Send this text as the body instead of JSON. */
+  rawBody?: string
+  contentType?: string
+}
+
 export interface ClientOptions {
   /** Prefix of every path (default ''; the API lives under /api on the same origin). */
   base?: string
@@ -102,9 +109,13 @@ export class HttpClient {
     this.onUnauthenticated = opts.onUnauthenticated
   }
 
-  async request<T>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
     const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } }
-    if (body !== undefined) {
+    if (opts.rawBody !== undefined) {
+      // A body sent as it is (a CSV file for an import), not as JSON.
+      init.body = opts.rawBody
+      init.headers = { ...init.headers, 'Content-Type': opts.contentType ?? 'text/plain; charset=utf-8' }
+    } else if (body !== undefined) {
       init.body = JSON.stringify(body)
       init.headers = { ...init.headers, 'Content-Type': 'application/json' }
     }
@@ -134,6 +145,15 @@ export class HttpClient {
 
   post<T>(path: string, body?: unknown, opts?: { quiet401?: boolean }): Promise<T> {
     return this.request<T>('POST', path, body ?? {}, opts)
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body)
+  }
+
+  /** POSTs `text` as the raw body (e.g. a CSV file), with this content type. */
+  postText<T>(path: string, text: string, contentType = 'text/csv; charset=utf-8'): Promise<T> {
+    return this.request<T>('POST', path, undefined, { rawBody: text, contentType })
   }
 }
 

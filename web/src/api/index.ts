@@ -16,6 +16,10 @@ export interface ListParams {
   q?: string
   phone?: string
   unit?: number
+  /** yellow: a running clock past its yellow line or overdue (预警); red: overdue (超时). */
+  warning?: 'yellow' | 'red'
+  /** yellow: under any supervision (督办); red: red card (红牌督办). */
+  supervision?: 'yellow' | 'red'
   cursor?: string | null
   limit?: number
 }

@@ -207,7 +207,30 @@ export interface CaseRecord {
   merged_into: { id: number; number: string } | null
   merged_from: { id: number; number: string }[]
   escalated_to: { user_id: number; name: string } | null
+  /** The joint meeting (会商) that last settled the lead and assisting units. */
+  joint_meeting?: JointMeeting | null
   [key: string]: unknown
+}
+
+export interface JointMeeting {
+  at: number
+  lead: UnitRef
+  assisting: UnitRef[]
+  by: number | null
+}
+
+export type Light = 'green' | 'yellow' | 'red'
+
+/** A running clock with its traffic light now (时限红绿灯). */
+export interface ClockView {
+  step: string
+  label: string
+  limit: string
+  started_at: string
+  /** Absent while the case is suspended. */
+  due_at: string | null
+  yellow_at: string | null
+  light: Light
 }
 
 export interface CaseDetail {
@@ -215,6 +238,8 @@ export interface CaseDetail {
   citizen: CitizenView
   timeline: TimelineEntry[]
   actions: string[]
+  /** The running clocks (older servers leave it out). */
+  clocks?: ClockView[]
 }
 
 export interface PublicStep {

@@ -2,34 +2,45 @@
 
 import type { Role } from '../api/types'
 
-export type Page = 'workbench' | 'todo' | 'cases' | 'dashboard' | 'admin'
+export type Page = 'workbench' | 'todo' | 'supervision' | 'cases' | 'dashboard' | 'digest' | 'duty' | 'catalogue' | 'metrics' | 'admin'
+
+export type NavIcon = 'EditPen' | 'Bell' | 'Tickets' | 'DataAnalysis' | 'Setting' | 'AlarmClock' | 'Document' | 'Calendar' | 'Notebook' | 'Odometer'
 
 export interface NavItem {
   page: Page
   path: string
   label: string // i18n key
-  icon: 'EditPen' | 'Bell' | 'Tickets' | 'DataAnalysis' | 'Setting'
+  icon: NavIcon
 }
 
 const ITEMS: Record<Page, NavItem> = {
   workbench: { page: 'workbench', path: '/workbench', label: 'nav.workbench', icon: 'EditPen' },
   todo: { page: 'todo', path: '/todo', label: 'nav.todo', icon: 'Bell' },
+  supervision: { page: 'supervision', path: '/supervision', label: 'nav.supervision', icon: 'AlarmClock' },
   cases: { page: 'cases', path: '/cases', label: 'nav.cases', icon: 'Tickets' },
   dashboard: { page: 'dashboard', path: '/dashboard', label: 'nav.dashboard', icon: 'DataAnalysis' },
+  digest: { page: 'digest', path: '/digest', label: 'nav.digest', icon: 'Document' },
+  duty: { page: 'duty', path: '/duty', label: 'nav.duty', icon: 'Calendar' },
+  catalogue: { page: 'catalogue', path: '/catalogue', label: 'nav.catalogue', icon: 'Notebook' },
+  metrics: { page: 'metrics', path: '/settings/metrics', label: 'nav.metrics', icon: 'Odometer' },
   admin: { page: 'admin', path: '/admin', label: 'nav.admin', icon: 'Setting' },
 }
 
 // The dashboard (and its big screen): the centre's roles and unit leaders (the server gives a
 // unit leader the figures of their own subtree); not unit handlers or grid workers.
+// 督办 (warned, overdue and supervised cases across units): supervisors and leaders.
+// 不满意周报 and 值班表: supervisors, leaders, unit leaders (their own unit's roster) and the
+// administrator. 职责清单: dispatchers, supervisors and leaders read it, the administrator imports it.
+// 指标与权重: the administrator edits, supervisors and leaders read.
 const PAGES: Record<Role, Page[]> = {
   operator: ['workbench', 'todo', 'cases', 'dashboard'],
-  dispatcher: ['workbench', 'todo', 'cases', 'dashboard'],
-  supervisor: ['todo', 'cases', 'dashboard'],
-  leader: ['todo', 'cases', 'dashboard'],
+  dispatcher: ['workbench', 'todo', 'cases', 'dashboard', 'catalogue'],
+  supervisor: ['todo', 'supervision', 'cases', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics'],
+  leader: ['todo', 'supervision', 'cases', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics'],
   unit_handler: ['todo', 'cases'],
-  unit_leader: ['todo', 'cases', 'dashboard'],
+  unit_leader: ['todo', 'cases', 'dashboard', 'digest', 'duty'],
   grid_worker: ['cases'],
-  admin: ['cases', 'dashboard', 'admin'],
+  admin: ['cases', 'dashboard', 'admin', 'catalogue', 'metrics', 'duty', 'digest'],
   citizen: [],
   system: ['cases'],
 }
@@ -59,12 +70,36 @@ export interface TodoTab {
   key: string // i18n key tab.<key>
   states: string[]
   view: 'visible' | 'inbox'
+  /** 预警 (yellow: past 75 % of a limit, or overdue) / 超时 (red: overdue). */
+  warning?: 'yellow' | 'red'
+  /** Under supervision (yellow: any, red: red card). */
+  supervision?: 'yellow' | 'red'
 }
 
 const OPEN_STATES = ['dispatched', 'handling', 'return_requested', 'replied', 'awaiting_callback', 'unsatisfied', 'suspended']
 
 function tab(key: string, view: 'visible' | 'inbox' = 'visible', states: string[] = [key]): TodoTab {
   return { key, states, view }
+}
+
+/** A tab of cases by their clocks' light (any state; only running clocks light up). */
+function warningTab(key: string, view: 'visible' | 'inbox', warning: 'yellow' | 'red'): TodoTab {
+  return { key, states: [], view, warning }
+}
+
+function supervisionTab(key: string, supervision: 'yellow' | 'red'): TodoTab {
+  return { key, states: [], view: 'visible', supervision }
+}
+
+/** The unit inbox: to sign, in handling, due soon (yellow), overdue (red), returned. */
+function unitInbox(): TodoTab[] {
+  return [
+    tab('dispatched', 'inbox'),
+    tab('handling', 'inbox'),
+    warningTab('due_soon', 'inbox', 'yellow'),
+    warningTab('overdue', 'inbox', 'red'),
+    tab('returned', 'inbox', ['return_requested']),
+  ]
 }
 
 /** The queues of "my tasks": unit users read their inbox (cases their unit holds now). */
@@ -79,19 +114,28 @@ export function todoTabsFor(role: Role | null | undefined): TodoTab[] {
     case 'leader':
       return [tab('return_requested'), tab('unsatisfied'), tab('awaiting_dispatch')]
     case 'unit_handler':
-      return [tab('dispatched', 'inbox'), tab('handling', 'inbox'), tab('return_requested', 'inbox'), tab('replied', 'inbox'), tab('open', 'inbox', OPEN_STATES)]
+      return [...unitInbox(), tab('replied', 'inbox'), tab('open', 'inbox', OPEN_STATES)]
     case 'unit_leader':
-      return [
-        tab('dispatched', 'inbox'),
-        tab('handling', 'inbox'),
-        tab('awaiting_callback', 'inbox'),
-        tab('return_requested', 'inbox'),
-        tab('replied', 'inbox'),
-        tab('open', 'inbox', OPEN_STATES),
-      ]
+      return [...unitInbox(), tab('awaiting_callback', 'inbox'), tab('replied', 'inbox'), tab('open', 'inbox', OPEN_STATES)]
     default:
       return []
   }
+}
+
+/** 督办: warned and overdue cases across units, and those under yellow or red supervision. */
+export function supervisionTabs(role: Role | null | undefined): TodoTab[] {
+  if (!canOpen(role, 'supervision')) return []
+  return [
+    warningTab('sv_warning', 'visible', 'yellow'),
+    warningTab('sv_overdue', 'visible', 'red'),
+    supervisionTab('sv_yellow', 'yellow'),
+    supervisionTab('sv_red', 'red'),
+  ]
+}
+
+/** The colour a tab is marked with (warning and supervision tabs). */
+export function tabColor(t: TodoTab): 'yellow' | 'red' | null {
+  return t.warning ?? t.supervision ?? null
 }
 
 /** The list's default "view": unit users list their subtree, everyone else everything. */

@@ -87,7 +87,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(detail)))
 }
 
-
 /// The intake a request describes (shared by creation and the routing preview).
 fn intake_of(req: CreateCaseRequest) -> ApiResult<Intake> {
     short_text("catalogue_item", &req.catalogue_item, 64)?;
@@ -127,7 +126,11 @@ pub struct RoutingPreview {
 
 /// 派单建议 for a draft: the same body as creating a case; nothing is stored.
 #[utoipa::path(post, path = "/api/cases/preview", tag = "cases", request_body = CreateCaseRequest, responses((status = 200, description = "the routing proposal")))]
-pub async fn preview(State(state): State<AppState>, Authed(actor): Authed, Json(req): Json<CreateCaseRequest>) -> ApiResult<Json<RoutingPreview>> {
+pub async fn preview(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Json(req): Json<CreateCaseRequest>,
+) -> ApiResult<Json<RoutingPreview>> {
     let intake = intake_of(req)?;
     let out = state.app.routing_preview(&actor, &intake).await?;
     Ok(Json(RoutingPreview { routing: out.0.clone(), place: out.1.clone() }))
@@ -218,14 +221,24 @@ pub async fn list(State(state): State<AppState>, Authed(actor): Authed, Query(p)
             None | Some("") => None,
             Some("yellow") => Some(minsheng_domain::deadline::Light::Yellow),
             Some("red") => Some(minsheng_domain::deadline::Light::Red),
-            Some(other) => return Err(ApiError(DomainError::invalid("warning", format!("未知取值「{other}」（yellow、red）"), format!("unknown value '{other}' (yellow, red)")))),
+            Some(other) => {
+                return Err(ApiError(DomainError::invalid(
+                    "warning",
+                    format!("未知取值「{other}」（yellow、red）"),
+                    format!("unknown value '{other}' (yellow, red)"),
+                )));
+            }
         },
         supervision: match p.supervision.as_deref() {
             None | Some("") => None,
             Some("yellow") => Some(minsheng_domain::case::Supervision::Yellow),
             Some("red") => Some(minsheng_domain::case::Supervision::Red),
             Some(other) => {
-                return Err(ApiError(DomainError::invalid("supervision", format!("未知取值「{other}」（yellow、red）"), format!("unknown value '{other}' (yellow, red)"))));
+                return Err(ApiError(DomainError::invalid(
+                    "supervision",
+                    format!("未知取值「{other}」（yellow、red）"),
+                    format!("unknown value '{other}' (yellow, red)"),
+                )));
             }
         },
     };

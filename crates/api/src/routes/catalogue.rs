@@ -44,7 +44,12 @@ pub async fn get(State(state): State<AppState>, Authed(_actor): Authed, Query(p)
             catalogue_to_csv(&cat)?,
         )
             .into_response()),
-        other => Err(DomainError::invalid("format", format!("不支持的格式：{other}（json、csv）"), format!("unknown format: {other} (json, csv)")).into()),
+        other => Err(DomainError::invalid(
+            "format",
+            format!("不支持的格式：{other}（json、csv）"),
+            format!("unknown format: {other} (json, csv)"),
+        )
+        .into()),
     }
 }
 
@@ -76,7 +81,12 @@ pub struct ImportParams {
 
 /// Saves a new version from a CSV body (the export's columns; administrators).
 #[utoipa::path(post, path = "/api/catalogue/import", tag = "catalogue", params(ImportParams), responses((status = 200, description = "saved")))]
-pub async fn import_csv(State(state): State<AppState>, Authed(actor): Authed, Query(p): Query<ImportParams>, body: String) -> ApiResult<Json<SavedCatalogue>> {
+pub async fn import_csv(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Query(p): Query<ImportParams>,
+    body: String,
+) -> ApiResult<Json<SavedCatalogue>> {
     let items = catalogue_from_csv(&body)?;
     Ok(Json(state.app.save_catalogue(&actor, items, p.note.as_deref()).await?))
 }
@@ -98,7 +108,11 @@ pub struct SearchHit {
 
 /// Items whose name or keywords occur in the text (a keyword lookup for operators).
 #[utoipa::path(get, path = "/api/catalogue/search", tag = "catalogue", params(SearchParams), responses((status = 200, description = "items")))]
-pub async fn search(State(state): State<AppState>, Authed(_actor): Authed, Query(p): Query<SearchParams>) -> ApiResult<Json<Vec<SearchHit>>> {
+pub async fn search(
+    State(state): State<AppState>,
+    Authed(_actor): Authed,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<Json<Vec<SearchHit>>> {
     if p.q.chars().count() > 2000 {
         return Err(DomainError::invalid("q", "查询文本最长 2000 字", "q is at most 2,000 characters").into());
     }

@@ -1,8 +1,8 @@
 //! The routes, one module per area.
 
 pub mod auth;
-pub mod catalogue;
 pub mod cases;
+pub mod catalogue;
 pub mod meta;
 pub mod org;
 pub mod oversight;

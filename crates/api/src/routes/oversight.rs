@@ -48,7 +48,10 @@ fn export(report: MetricsReport, format: Option<&str>) -> ApiResult<Response> {
     match format.unwrap_or("json") {
         "json" => Ok(Json(report).into_response()),
         "csv" => Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\""))],
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
+            ],
             report_csv(&report)?,
         )
             .into_response()),
@@ -60,7 +63,12 @@ fn export(report: MetricsReport, format: Option<&str>) -> ApiResult<Response> {
             report_xlsx(&report)?,
         )
             .into_response()),
-        other => Err(DomainError::invalid("format", format!("不支持的格式：{other}（json、csv、xlsx）"), format!("unknown format: {other} (json, csv, xlsx)")).into()),
+        other => Err(DomainError::invalid(
+            "format",
+            format!("不支持的格式：{other}（json、csv、xlsx）"),
+            format!("unknown format: {other} (json, csv, xlsx)"),
+        )
+        .into()),
     }
 }
 
@@ -85,7 +93,11 @@ pub async fn definitions(State(state): State<AppState>, Authed(_actor): Authed) 
 }
 
 #[utoipa::path(put, path = "/api/settings/metrics", tag = "oversight", responses((status = 204, description = "saved")))]
-pub async fn set_definitions(State(state): State<AppState>, Authed(actor): Authed, Json(defs): Json<Vec<MetricDef>>) -> ApiResult<StatusCode> {
+pub async fn set_definitions(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Json(defs): Json<Vec<MetricDef>>,
+) -> ApiResult<StatusCode> {
     state.app.set_metric_definitions(&actor, defs).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -108,7 +120,11 @@ pub async fn escalation(State(state): State<AppState>, Authed(_actor): Authed) -
 }
 
 #[utoipa::path(put, path = "/api/settings/escalation", tag = "oversight", responses((status = 204, description = "saved")))]
-pub async fn set_escalation(State(state): State<AppState>, Authed(actor): Authed, Json(rules): Json<EscalationRules>) -> ApiResult<StatusCode> {
+pub async fn set_escalation(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Json(rules): Json<EscalationRules>,
+) -> ApiResult<StatusCode> {
     state.app.set_escalation_rules(&actor, rules).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -123,7 +139,11 @@ pub struct NoticeParams {
 
 /// The signed-in user's notifications (催办, 领导领办, 周报), newest first.
 #[utoipa::path(get, path = "/api/notifications", tag = "oversight", params(NoticeParams), responses((status = 200, description = "notifications")))]
-pub async fn notifications(State(state): State<AppState>, Authed(actor): Authed, Query(p): Query<NoticeParams>) -> ApiResult<Json<Vec<Notice>>> {
+pub async fn notifications(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Query(p): Query<NoticeParams>,
+) -> ApiResult<Json<Vec<Notice>>> {
     Ok(Json(state.app.my_notices(&actor, p.unread, p.limit.unwrap_or(50).clamp(1, 200)).await?))
 }
 
@@ -205,7 +225,12 @@ pub async fn digest(State(state): State<AppState>, Authed(actor): Authed, Query(
 pub async fn send_digest(State(state): State<AppState>, Authed(actor): Authed, Query(p): Query<DigestParams>) -> ApiResult<Json<Digest>> {
     use minsheng_domain::org::Role;
     if !matches!(actor.role, Role::Supervisor | Role::Admin) {
-        return Err(DomainError::new(ErrorCode::Forbidden, "仅督办员或管理员可以发送周报", "only supervisors and administrators send the digest").into());
+        return Err(DomainError::new(
+            ErrorCode::Forbidden,
+            "仅督办员或管理员可以发送周报",
+            "only supervisors and administrators send the digest",
+        )
+        .into());
     }
     let day = digest_day(&state, p.week.as_deref())?;
     Ok(Json(state.app.send_unsatisfied_digest(day).await?))

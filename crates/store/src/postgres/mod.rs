@@ -23,8 +23,15 @@ use crate::{
 };
 
 /// Every migration, in order. A version is applied once and recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql")), (7, include_str!("0007_supervision.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("0001_init.sql")),
+    (2, include_str!("0002_clocks.sql")),
+    (3, include_str!("0003_inbox.sql")),
+    (4, include_str!("0004_facts_outbox.sql")),
+    (5, include_str!("0005_catalogue.sql")),
+    (6, include_str!("0006_rollups.sql")),
+    (7, include_str!("0007_supervision.sql")),
+];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6d69_6e73_6865_6e67;
@@ -583,11 +590,8 @@ impl Store for PgStore {
             params.push(upper);
         }
         let grouped = query.by != crate::FactKey::All;
-        let sums_sql: String = minsheng_domain::metrics::Counter::SUMMED
-            .iter()
-            .map(|c| format!("SUM({})::bigint", c.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let sums_sql: String =
+            minsheng_domain::metrics::Counter::SUMMED.iter().map(|c| format!("SUM({})::bigint", c.as_str())).collect::<Vec<_>>().join(", ");
         let group = if grouped { format!(" GROUP BY {key}") } else { String::new() };
         let sql = format!("SELECT ({key})::text, {sums_sql} FROM fact_rollup WHERE {cond}{group}");
         let n = minsheng_domain::metrics::Counter::SUMMED.len();
@@ -672,8 +676,12 @@ impl Store for PgStore {
                 exec(&client, "UPDATE outbox SET state = 'sent', sent_at = $1, last_error = NULL WHERE id = $2", &[&at, &id]).await?
             }
             crate::Delivery::Retry { at, error } => {
-                exec(&client, "UPDATE outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND state = 'pending'", &[&at, &error, &id])
-                    .await?
+                exec(
+                    &client,
+                    "UPDATE outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3 AND state = 'pending'",
+                    &[&at, &error, &id],
+                )
+                .await?
             }
             crate::Delivery::Failed { error } => {
                 exec(&client, "UPDATE outbox SET state = 'failed', last_error = $1 WHERE id = $2", &[&error, &id]).await?
@@ -713,20 +721,31 @@ impl Store for PgStore {
         let tx = client.transaction().await.map_err(pg_err)?;
         exec(&tx, "DELETE FROM duty_roster WHERE day = $1 AND unit_id = $2", &[&day, &unit_id]).await?;
         for u in user_ids {
-            exec(&tx, "INSERT INTO duty_roster (day, unit_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[&day, &unit_id, u]).await?;
+            exec(&tx, "INSERT INTO duty_roster (day, unit_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", &[&day, &unit_id, u])
+                .await?;
         }
         tx.commit().await.map_err(pg_err)
     }
 
     async fn duty(&self, from: &str, to: &str) -> StoreResult<Vec<crate::DutyRecord>> {
         let client = self.conn().await?;
-        let rows =
-            all(&client, "SELECT day, unit_id, user_id FROM duty_roster WHERE day >= $1 AND day <= $2 ORDER BY day, unit_id, user_id", &[&from, &to])
-                .await?;
+        let rows = all(
+            &client,
+            "SELECT day, unit_id, user_id FROM duty_roster WHERE day >= $1 AND day <= $2 ORDER BY day, unit_id, user_id",
+            &[&from, &to],
+        )
+        .await?;
         rows.iter().map(|r| Ok(crate::DutyRecord { day: col(r, 0)?, unit_id: col(r, 1)?, user_id: col(r, 2)? })).collect()
     }
 
-    async fn save_catalogue(&self, data: &str, items: i64, at: Millis, by: Option<UserId>, note: Option<&str>) -> StoreResult<crate::CatalogueVersion> {
+    async fn save_catalogue(
+        &self,
+        data: &str,
+        items: i64,
+        at: Millis,
+        by: Option<UserId>,
+        note: Option<&str>,
+    ) -> StoreResult<crate::CatalogueVersion> {
         let mut client = self.conn().await?;
         let tx = client.transaction().await.map_err(pg_err)?;
         // Serialise savers so version numbers have no gaps or clashes.
@@ -740,7 +759,14 @@ impl Store for PgStore {
         )
         .await?;
         tx.commit().await.map_err(pg_err)?;
-        Ok(crate::CatalogueVersion { version, created_at: at, created_by: by, note: note.map(str::to_string), items, data: data.to_string() })
+        Ok(crate::CatalogueVersion {
+            version,
+            created_at: at,
+            created_by: by,
+            note: note.map(str::to_string),
+            items,
+            data: data.to_string(),
+        })
     }
 
     async fn catalogue(&self, version: Option<i64>) -> StoreResult<Option<crate::CatalogueVersion>> {
@@ -767,7 +793,8 @@ impl Store for PgStore {
 
     async fn catalogue_versions(&self) -> StoreResult<Vec<crate::CatalogueVersion>> {
         let client = self.conn().await?;
-        let rows = all(&client, "SELECT version, created_at, created_by, note, items FROM catalogue_versions ORDER BY version DESC", &[]).await?;
+        let rows =
+            all(&client, "SELECT version, created_at, created_by, note, items FROM catalogue_versions ORDER BY version DESC", &[]).await?;
         rows.iter()
             .map(|r| {
                 Ok(crate::CatalogueVersion {
@@ -910,8 +937,7 @@ async fn insert_notices<C: GenericClient>(client: &C, notices: &[crate::NewNotic
     Ok(())
 }
 
-const NOTICE_COLUMNS: &str =
-    "id, dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at, sent_at, read_at, last_error";
+const NOTICE_COLUMNS: &str = "id, dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at, sent_at, read_at, last_error";
 
 fn notice_from_row(r: &Row) -> StoreResult<crate::Notice> {
     Ok(crate::Notice {

@@ -22,8 +22,15 @@ use crate::{
     NewUser, Scope, Store, StoreError, StoreResult, UnitRecord, UserRecord, build_new_case, from_json, like_pattern, to_json,
 };
 
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("0001_init.sql")), (2, include_str!("0002_clocks.sql")), (3, include_str!("0003_inbox.sql")), (4, include_str!("0004_facts_outbox.sql")), (5, include_str!("0005_catalogue.sql")), (6, include_str!("0006_rollups.sql")), (7, include_str!("0007_supervision.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("0001_init.sql")),
+    (2, include_str!("0002_clocks.sql")),
+    (3, include_str!("0003_inbox.sql")),
+    (4, include_str!("0004_facts_outbox.sql")),
+    (5, include_str!("0005_catalogue.sql")),
+    (6, include_str!("0006_rollups.sql")),
+    (7, include_str!("0007_supervision.sql")),
+];
 /// Upper bound of requests committed together; bounds the latency one group adds.
 const MAX_GROUP: usize = 256;
 const READERS: usize = 4;
@@ -393,8 +400,7 @@ fn insert_notices(conn: &Connection, notices: &[crate::NewNotice]) -> StoreResul
     Ok(())
 }
 
-const NOTICE_COLUMNS: &str =
-    "id, dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at, sent_at, read_at, last_error";
+const NOTICE_COLUMNS: &str = "id, dedup_key, case_id, channel, recipient, template, body, payload, created_at, state, attempts, next_attempt_at, sent_at, read_at, last_error";
 
 fn notice_of(r: &rusqlite::Row) -> rusqlite::Result<(crate::Notice, String)> {
     let payload: String = r.get(7)?;
@@ -948,7 +954,11 @@ impl Store for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_err)?
             };
-            Ok(crate::assemble_groups(sums.into_iter().filter(|(_, v)| v.iter().any(|x| *x != 0)).collect(), buckets.into_iter().filter(|(_, _, n)| *n != 0).collect(), q.by))
+            Ok(crate::assemble_groups(
+                sums.into_iter().filter(|(_, v)| v.iter().any(|x| *x != 0)).collect(),
+                buckets.into_iter().filter(|(_, _, n)| *n != 0).collect(),
+                q.by,
+            ))
         })
         .await
     }
@@ -1008,11 +1018,16 @@ impl Store for SqliteStore {
     async fn finish_notice(&self, id: i64, delivery: crate::Delivery) -> StoreResult<()> {
         self.write(move |conn| {
             match delivery {
-                crate::Delivery::Sent { at } => conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?1, last_error = NULL WHERE id = ?2", params![at, id]),
-                crate::Delivery::Retry { at, error } => {
-                    conn.execute("UPDATE outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3 AND state = 'pending'", params![at, error, id])
+                crate::Delivery::Sent { at } => {
+                    conn.execute("UPDATE outbox SET state = 'sent', sent_at = ?1, last_error = NULL WHERE id = ?2", params![at, id])
                 }
-                crate::Delivery::Failed { error } => conn.execute("UPDATE outbox SET state = 'failed', last_error = ?1 WHERE id = ?2", params![error, id]),
+                crate::Delivery::Retry { at, error } => conn.execute(
+                    "UPDATE outbox SET next_attempt_at = ?1, last_error = ?2 WHERE id = ?3 AND state = 'pending'",
+                    params![at, error, id],
+                ),
+                crate::Delivery::Failed { error } => {
+                    conn.execute("UPDATE outbox SET state = 'failed', last_error = ?1 WHERE id = ?2", params![error, id])
+                }
             }
             .map_err(db_err)?;
             Ok(())
@@ -1040,9 +1055,17 @@ impl Store for SqliteStore {
             if q.unread_only {
                 conds.push("read_at IS NULL".into());
             }
-            let sql = format!("SELECT {NOTICE_COLUMNS} FROM outbox WHERE {} ORDER BY id DESC LIMIT {}", conds.join(" AND "), q.limit.clamp(1, 500));
+            let sql = format!(
+                "SELECT {NOTICE_COLUMNS} FROM outbox WHERE {} ORDER BY id DESC LIMIT {}",
+                conds.join(" AND "),
+                q.limit.clamp(1, 500)
+            );
             let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(args), notice_of).map_err(db_err)?.collect::<Result<Vec<_>, _>>().map_err(db_err)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), notice_of)
+                .map_err(db_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err)?;
             notices_from(rows)
         })
         .await
@@ -1052,7 +1075,10 @@ impl Store for SqliteStore {
         let recipient = recipient.to_string();
         self.write(move |conn| {
             let n = conn
-                .execute("UPDATE outbox SET read_at = COALESCE(read_at, ?1) WHERE id = ?2 AND recipient = ?3 AND channel = 'inapp'", params![at, id, recipient])
+                .execute(
+                    "UPDATE outbox SET read_at = COALESCE(read_at, ?1) WHERE id = ?2 AND recipient = ?3 AND channel = 'inapp'",
+                    params![at, id, recipient],
+                )
                 .map_err(db_err)?;
             Ok(n > 0)
         })
@@ -1064,7 +1090,8 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             conn.execute("DELETE FROM duty_roster WHERE day = ?1 AND unit_id = ?2", params![day, unit_id]).map_err(db_err)?;
             for u in user_ids {
-                conn.execute("INSERT OR IGNORE INTO duty_roster (day, unit_id, user_id) VALUES (?1, ?2, ?3)", params![day, unit_id, u]).map_err(db_err)?;
+                conn.execute("INSERT OR IGNORE INTO duty_roster (day, unit_id, user_id) VALUES (?1, ?2, ?3)", params![day, unit_id, u])
+                    .map_err(db_err)?;
             }
             Ok(())
         })
@@ -1074,8 +1101,11 @@ impl Store for SqliteStore {
     async fn duty(&self, from: &str, to: &str) -> StoreResult<Vec<crate::DutyRecord>> {
         let (from, to) = (from.to_string(), to.to_string());
         self.read(move |conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT day, unit_id, user_id FROM duty_roster WHERE day >= ?1 AND day <= ?2 ORDER BY day, unit_id, user_id").map_err(db_err)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT day, unit_id, user_id FROM duty_roster WHERE day >= ?1 AND day <= ?2 ORDER BY day, unit_id, user_id",
+                )
+                .map_err(db_err)?;
             let rows = stmt
                 .query_map(params![from, to], |r| Ok(crate::DutyRecord { day: r.get(0)?, unit_id: r.get(1)?, user_id: r.get(2)? }))
                 .map_err(db_err)?;
@@ -1084,10 +1114,18 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn save_catalogue(&self, data: &str, items: i64, at: Millis, by: Option<UserId>, note: Option<&str>) -> StoreResult<crate::CatalogueVersion> {
+    async fn save_catalogue(
+        &self,
+        data: &str,
+        items: i64,
+        at: Millis,
+        by: Option<UserId>,
+        note: Option<&str>,
+    ) -> StoreResult<crate::CatalogueVersion> {
         let (data, note) = (data.to_string(), note.map(str::to_string));
         self.write(move |conn| {
-            let version: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM catalogue_versions", [], |r| r.get(0)).map_err(db_err)?;
+            let version: i64 =
+                conn.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM catalogue_versions", [], |r| r.get(0)).map_err(db_err)?;
             conn.execute(
                 "INSERT INTO catalogue_versions (version, created_at, created_by, note, items, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![version, at, by, note, items, data],
@@ -1103,7 +1141,14 @@ impl Store for SqliteStore {
             let sql = "SELECT version, created_at, created_by, note, items, data FROM catalogue_versions \
                        WHERE version = COALESCE(?1, (SELECT MAX(version) FROM catalogue_versions))";
             conn.query_row(sql, [version], |r| {
-                Ok(crate::CatalogueVersion { version: r.get(0)?, created_at: r.get(1)?, created_by: r.get(2)?, note: r.get(3)?, items: r.get(4)?, data: r.get(5)? })
+                Ok(crate::CatalogueVersion {
+                    version: r.get(0)?,
+                    created_at: r.get(1)?,
+                    created_by: r.get(2)?,
+                    note: r.get(3)?,
+                    items: r.get(4)?,
+                    data: r.get(5)?,
+                })
             })
             .optional()
             .map_err(db_err)
@@ -1113,7 +1158,9 @@ impl Store for SqliteStore {
 
     async fn catalogue_versions(&self) -> StoreResult<Vec<crate::CatalogueVersion>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare("SELECT version, created_at, created_by, note, items FROM catalogue_versions ORDER BY version DESC").map_err(db_err)?;
+            let mut stmt = conn
+                .prepare("SELECT version, created_at, created_by, note, items FROM catalogue_versions ORDER BY version DESC")
+                .map_err(db_err)?;
             let rows = stmt
                 .query_map([], |r| {
                     Ok(crate::CatalogueVersion {

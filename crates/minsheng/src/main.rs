@@ -86,6 +86,18 @@ enum Command {
     /// (space-separated words).
     #[command(subcommand)]
     Classifier(ClassifierCommand),
+    /// Find hotspots (热点): clusters of reports of one matter at one place, ranked by heat.
+    ///
+    /// FILE.csv has `msg_id`, `title`, `detail`, `time` and optionally `likes`/`dislikes`;
+    /// writes a JSON array of the top N clusters: rank, heat, title, place, from, to, msg_ids.
+    Hotspots {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// Import historical cases from CSV (e.g. messages_with_replies.csv).
     Import {
         /// The CSV file. Columns: msg_id,title,time,detail,reply,reply_time (the 问政 export) or
@@ -237,6 +249,14 @@ async fn main() {
         }
         return;
     }
+    // Offline analyses need no database.
+    if let Command::Hotspots { input, top, output } = &cli.command {
+        match minsheng_cluster::run_hotspots_cli(input, *top, output) {
+            Ok(n) => println!("{n} 个热点已写入 hotspots written to {}", output.display()),
+            Err(e) => fail(format!("{e}")),
+        }
+        return;
+    }
     let listen_flag = match &cli.command {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
@@ -273,7 +293,7 @@ async fn main() {
         Command::Import { file, unit, batch } => import(&app, &file, unit, batch).await,
         Command::Calendar(c) => calendar(&app, c).await,
         Command::Catalogue(c) => catalogue(&app, c).await,
-        Command::Classifier(_) => Ok(()),
+        Command::Classifier(_) | Command::Hotspots { .. } => Ok(()),
         Command::Deadline { start, working_days, working_hours, hours } => deadline(&app, &start, working_days, working_hours, hours).await,
     };
     if let Err(e) = result {

@@ -281,3 +281,32 @@ fn classifier_train_predict_evaluate() {
         .unwrap();
     assert!(!out.status.success(), "a file without labels is refused");
 }
+
+/// The hotspot command's contract on the real messages: a JSON array of the top N clusters.
+#[test]
+fn hotspots_writes_the_top_clusters() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/govmsg/messages_unlabelled.csv");
+    assert!(shared.is_file(), "the unlabelled messages are needed at {}", shared.display());
+    let out = std::env::temp_dir().join(format!("minsheng-hot-{}.json", std::process::id()));
+    let o = Command::new(BIN)
+        .args(["hotspots", "--input", shared.to_str().unwrap(), "--top", "5", "--output", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 5);
+    for (i, h) in list.iter().enumerate() {
+        assert_eq!(h["rank"], i as u64 + 1);
+        for key in ["heat", "title", "place", "from", "to"] {
+            assert!(!h[key].is_null(), "{key} in {h}");
+        }
+        assert!(h["msg_ids"].as_array().unwrap().len() >= 2, "a hotspot has several reports: {h}");
+    }
+    assert!(list[0]["heat"].as_f64().unwrap() >= list[4]["heat"].as_f64().unwrap(), "ranked by heat");
+    let _ = std::fs::remove_file(&out);
+    // A missing file fails clearly.
+    let o = Command::new(BIN).args(["hotspots", "--input", "/nonexistent.csv", "--output", out.to_str().unwrap()]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(!String::from_utf8_lossy(&o.stderr).trim().is_empty());
+}

@@ -616,6 +616,8 @@ if (svNumber) {
     const menu = await menuTexts(sup2)
     assert(menu.includes('督办') && menu.includes('不满意周报') && menu.includes('值班表'), `supervisor menu: ${menu}`)
     await sup2.goto(`${BASE}/#/supervision`)
+    // The route is lazy-loaded: wait for the tabs before reading them.
+    await sup2.getByTestId('supervision-tabs').locator('.el-tabs__item').first().waitFor()
     const tabs = await sup2.getByTestId('supervision-tabs').locator('.el-tabs__item').allInnerTexts()
     for (const t of ['预警', '超时', '黄牌督办', '红牌督办']) assert(tabs.some((x) => x.trim() === t), `tab ${t}: ${tabs}`)
     await openCase(sup2, svNumber)
@@ -642,6 +644,7 @@ if (svNumber) {
   await check('longhua: 即将超时/已超时 tabs; the bell shows the urge; clicking it opens the case and marks it read', async () => {
     if (!(await longhua.getByTestId('header-user').isVisible().catch(() => false))) await login(longhua, 'longhua')
     await longhua.goto(`${BASE}/#/todo`)
+    await longhua.getByTestId('todo-tabs').locator('.el-tabs__item').first().waitFor()
     const tabs = await longhua.getByTestId('todo-tabs').locator('.el-tabs__item').allInnerTexts()
     for (const t of ['待签收', '办理中', '即将超时', '已超时', '退回']) assert(tabs.some((x) => x.trim() === t), `tab ${t}: ${tabs}`)
     await longhua.reload() // the bell asks at once on load (then every 30 s)

@@ -784,6 +784,24 @@ async fn catalogue_read_search_and_versions(s: Server) {
     assert_eq!(p["routing"]["rule"], "department");
     assert!(p["place"]["unit_id"].as_i64().is_some(), "{p}");
     assert_eq!(s.app.store.count_cases().await.unwrap(), before);
+    // Grids: an administrator uploads polygons; coordinates of a draft are placed in one.
+    let grid = json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "LH-001", "name": "玉沙一网格"},
+        "geometry": {"type": "Polygon", "coordinates": [[[110.30, 20.02], [110.32, 20.02], [110.32, 20.04], [110.30, 20.04], [110.30, 20.02]]]}}]});
+    let upload = |token: &str, body: String| s.http.put(format!("{}/api/grids", s.base)).bearer_auth(token.to_string()).body(body).send();
+    assert_eq!(upload(&op, grid.to_string()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let r = upload(&admin, "{\"type\": \"FeatureCollection\", \"features\": []}".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["details"]["reason"], "no_polygons", "{v}");
+    assert_eq!(upload(&admin, "not json".into()).await.unwrap().status(), StatusCode::BAD_REQUEST);
+    let r = upload(&admin, grid.to_string()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["grids"], 1);
+    let mut at = complaint("井盖缺失", "13800138000");
+    at["place"] = json!({"longitude": 110.31, "latitude": 20.03});
+    let (st, p) = s.post(&op, "/api/cases/preview", at).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["place"]["grid"]["code"], "LH-001", "{p}");
     // Intake against the catalogue.
     let mut body = complaint("广场舞噪音", "13800138000");
     body["catalogue_item"] = json!("no.such.item");

@@ -65,6 +65,8 @@ pub struct App {
     pub(crate) directory: Arc<std::sync::Mutex<ladder::Directory>>,
     /// The thresholds of the escalation ladder in force (setting `escalation`, else `settings`).
     pub(crate) escalation: Arc<std::sync::RwLock<minsheng_domain::escalation::EscalationRules>>,
+    /// The uploaded grid polygons (网格), loaded on first use: `None` until then.
+    pub(crate) grids: Arc<std::sync::RwLock<Option<Option<Arc<minsheng_place::PolygonIndex>>>>>,
     /// The responsibility catalogue in force; swapped whole when a version is saved.
     pub(crate) catalogue: Arc<std::sync::RwLock<Arc<minsheng_domain::catalogue::Catalogue>>>,
 }
@@ -84,6 +86,7 @@ impl App {
             directory: Arc::default(),
             escalation: Arc::new(std::sync::RwLock::new(escalation)),
             catalogue: Arc::default(),
+            grids: Arc::default(),
         }
     }
 

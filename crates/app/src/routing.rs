@@ -38,6 +38,36 @@ pub struct PlaceReading {
     pub unit_id: Option<i64>,
     pub explanation: Option<String>,
     pub confidence: Option<f32>,
+    /// The grid (网格) the coordinates fall in, when grids were uploaded.
+    pub grid: Option<GridRef>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GridRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// What an upload of grid polygons holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridSummary {
+    pub grids: usize,
+    pub vertices: usize,
+    pub codes: Vec<String>,
+}
+
+/// Setting key of the uploaded grid polygons (GeoJSON, properties `code` and `name`, GCJ-02).
+pub const GRIDS_KEY: &str = "grids.geojson";
+
+fn parse_grids(text: &str) -> Result<PolygonIndex, minsheng_domain::DomainError> {
+    PolygonIndex::from_geojson(text, "code", "name").map(|i| i.with_datum(CoordSystem::Gcj02)).map_err(|e| {
+        minsheng_domain::DomainError::invalid(
+            "geojson",
+            format!("网格数据有误：{}", e.message_zh()),
+            format!("invalid grid GeoJSON: {}", e.message_en()),
+        )
+        .with_details(serde_json::json!({"field": "geojson", "reason": e.code()}))
+    })
 }
 
 impl App {
@@ -80,6 +110,12 @@ impl App {
                 hit
             }
         };
+        if let (Some(lat), Some(lon)) = (place.latitude, place.longitude)
+            && let Some(grids) = self.grids().await?
+            && let Some(g) = grids.locate_any(lon, lat, CoordSystem::Gcj02)
+        {
+            reading.grid = Some(GridRef { code: g.code.clone(), name: g.name.clone() });
+        }
         let mut units = PlaceUnits::default();
         if let Some(u) = found {
             reading.unit_id = Some(u.id);
@@ -117,6 +153,45 @@ impl App {
             decision.reasons_zh.insert(0, format!("地点识别：{e}"));
         }
         Ok((decision, reading))
+    }
+
+    /// The uploaded grids, loaded once per process (and replaced by an upload on this node).
+    pub async fn grids(&self) -> DomainResult<Option<Arc<PolygonIndex>>> {
+        if let Ok(g) = self.grids.read()
+            && let Some(loaded) = g.as_ref()
+        {
+            return Ok(loaded.clone());
+        }
+        let loaded = match self.store.get_setting(GRIDS_KEY).await? {
+            Some(text) => parse_grids(&text).ok().map(Arc::new),
+            None => None,
+        };
+        if let Ok(mut g) = self.grids.write() {
+            *g = Some(loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    /// Replaces the grid polygons (administrators); validated before anything is stored.
+    pub async fn upload_grids(&self, actor: &Actor, geojson: &str) -> DomainResult<GridSummary> {
+        if actor.role != minsheng_domain::org::Role::Admin {
+            return Err(minsheng_domain::DomainError::new(
+                minsheng_domain::ErrorCode::Forbidden,
+                "仅管理员可以上传网格",
+                "only administrators may upload grids",
+            ));
+        }
+        let index = parse_grids(geojson)?;
+        let summary = GridSummary {
+            grids: index.regions().len(),
+            vertices: index.vertex_count(),
+            codes: index.regions().iter().map(|r| r.code.clone()).collect(),
+        };
+        self.store.put_setting(GRIDS_KEY, geojson).await?;
+        if let Ok(mut g) = self.grids.write() {
+            *g = Some(Some(Arc::new(index)));
+        }
+        Ok(summary)
     }
 
     /// The proposal for a draft (the operator's form, before the case exists).

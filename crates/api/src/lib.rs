@@ -90,6 +90,7 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/notifications", get(routes::oversight::notifications))
         .route("/notifications/{id}/read", post(routes::oversight::mark_read))
         .route("/cases/{key}/notices", get(routes::oversight::case_notices))
+        .route("/cases/{key}/similar", get(routes::cases::similar))
         .route("/duty", get(routes::oversight::duty).put(routes::oversight::set_duty))
         .route("/digest/unsatisfied", get(routes::oversight::digest).post(routes::oversight::send_digest))
         .fallback(not_found);

@@ -13,7 +13,7 @@ use crate::routes;
     info(title = "minsheng 民生 API", version = "1", description = "城市 12345 诉求办理平台接口"),
     paths(
         routes::auth::login, routes::auth::logout, routes::auth::me,
-        routes::cases::create, routes::cases::preview, routes::cases::list, routes::cases::detail, routes::cases::act,
+        routes::cases::create, routes::cases::preview, routes::cases::similar, routes::cases::list, routes::cases::detail, routes::cases::act,
         routes::track::track, routes::track::citizen_act,
         routes::org::units, routes::org::add_unit, routes::org::users, routes::org::add_user, routes::org::reset_password,
         routes::org::api_keys, routes::org::add_api_key, routes::org::revoke_api_key,

@@ -811,4 +811,30 @@ async fn catalogue_read_search_and_versions(s: Server) {
     body["catalogue_item"] = json!("ZS.02.001");
     let created = s.create(&op, body).await;
     assert_eq!(created["case"]["intake"]["catalogue_version"], 2);
+
+    // 并单建议: a second report of the same matter at the same place finds the first, with reasons.
+    let first = s
+        .create(
+            &op,
+            json!({"channel": "phone", "case_type": "complaint", "title": "龙昆南路海秀快速路口井盖缺失",
+            "text": "龙昆南路与海秀快速路交叉口东侧人行道井盖缺失，晚上很危险，已有行人踩空。", "urgency": "normal",
+            "citizen": {"phone": "13800138001"}, "place": {"address": "龙华区龙昆南路海秀快速路口"}, "after": "forward"}),
+        )
+        .await;
+    let first_number = first["case"]["number"].as_str().unwrap().to_string();
+    let draft = json!({"channel": "phone", "case_type": "complaint", "title": "龙昆南路海秀快速路口人行道井盖没了",
+        "text": "龙昆南路海秀快速路口东边人行道上井盖缺失，夜里有人踩空，请尽快补上。", "urgency": "normal",
+        "citizen": {"phone": "13800138002"}, "place": {"address": "龙华区龙昆南路海秀快速路口"}, "after": "forward"});
+    let (st, p) = s.post(&op, "/api/cases/preview", draft.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    let similar = p["similar"].as_array().unwrap();
+    assert_eq!(similar[0]["number"], first_number.as_str(), "{p}");
+    assert!(similar[0]["score"].as_f64().unwrap() >= 0.4);
+    assert!(!similar[0]["reasons"].as_array().unwrap().is_empty());
+    assert!(similar.iter().all(|c| c["title"] != "广场舞噪音"), "another matter is not proposed: {p}");
+    let second = s.create(&op, draft).await;
+    let (st, v) = s.get(&op, &format!("/api/cases/{}/similar", second["case"]["number"].as_str().unwrap())).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v[0]["number"], first_number.as_str(), "{v}");
+    assert!(v.as_array().unwrap().iter().all(|c| c["number"] != second["case"]["number"]), "never itself");
 }

@@ -28,6 +28,7 @@ pub mod org;
 pub mod routing;
 pub mod scheduler;
 pub mod service;
+pub mod similar;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 

@@ -122,6 +122,8 @@ fn intake_of(req: CreateCaseRequest) -> ApiResult<Intake> {
 pub struct RoutingPreview {
     pub routing: minsheng_domain::routing::RoutingDecision,
     pub place: minsheng_app::routing::PlaceReading,
+    /// 并单建议: open cases probably about the same matter, best first.
+    pub similar: Vec<minsheng_app::similar::SimilarCase>,
 }
 
 /// 派单建议 for a draft: the same body as creating a case; nothing is stored.
@@ -133,7 +135,20 @@ pub async fn preview(
 ) -> ApiResult<Json<RoutingPreview>> {
     let intake = intake_of(req)?;
     let out = state.app.routing_preview(&actor, &intake).await?;
-    Ok(Json(RoutingPreview { routing: out.0.clone(), place: out.1.clone() }))
+    let similar = state.app.similar_open_cases(&actor, &intake, None, 5).await?;
+    Ok(Json(RoutingPreview { routing: out.0.clone(), place: out.1.clone(), similar }))
+}
+
+/// 并单建议 for a case: other open cases probably about the same matter, with the reasons.
+#[utoipa::path(get, path = "/api/cases/{key}/similar", tag = "cases", params(("key" = String, Path, description = "case id or number")),
+    responses((status = 200, description = "similar open cases")))]
+pub async fn similar(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Vec<minsheng_app::similar::SimilarCase>>> {
+    let case = state.app.visible_case(&actor, &key).await?;
+    Ok(Json(state.app.similar_open_cases(&actor, &case.intake, Some(case.id), 10).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

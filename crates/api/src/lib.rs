@@ -81,7 +81,7 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/catalogue/versions", get(routes::catalogue::versions))
         .route("/catalogue/import", post(routes::catalogue::import_csv).layer(DefaultBodyLimit::max(MAX_CATALOGUE_BYTES)))
         .route("/catalogue/search", get(routes::catalogue::search))
-        .route("/grids", put(routes::catalogue::upload_grids).layer(DefaultBodyLimit::max(MAX_CATALOGUE_BYTES)))
+        .route("/grids", put(routes::places::upload_grids).layer(DefaultBodyLimit::max(MAX_CATALOGUE_BYTES)))
         .route("/metrics", get(routes::oversight::metrics))
         .route("/metrics/rankings", get(routes::oversight::rankings))
         .route("/settings/metrics", get(routes::oversight::definitions).put(routes::oversight::set_definitions))

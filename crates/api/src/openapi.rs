@@ -23,7 +23,7 @@ use crate::routes;
         routes::oversight::case_notices, routes::oversight::duty, routes::oversight::set_duty, routes::oversight::digest,
         routes::oversight::send_digest, routes::oversight::escalation, routes::oversight::set_escalation,
         routes::catalogue::get, routes::catalogue::versions, routes::catalogue::save, routes::catalogue::import_csv,
-        routes::catalogue::search, routes::catalogue::upload_grids,
+        routes::catalogue::search, routes::places::upload_grids,
     ),
     components(schemas(routes::cases::CreateCaseRequest, routes::cases::CitizenInput, routes::cases::PlaceInput, routes::auth::LoginRequest,
         routes::auth::Me, routes::org::NewUnitRequest, routes::org::NewUserRequest, routes::org::NewApiKeyRequest, routes::org::PasswordRequest, routes::oversight::DutyRequest, routes::catalogue::SaveRequest)),

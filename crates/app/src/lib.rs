@@ -25,6 +25,7 @@ pub mod ladder;
 pub mod metrics;
 pub mod notify;
 pub mod org;
+pub mod place;
 pub mod routing;
 pub mod scheduler;
 pub mod service;

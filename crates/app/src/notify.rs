@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration as ChronoDuration, NaiveDate, TimeZone};
+use chrono::{Datelike, Duration as ChronoDuration, NaiveDate};
 use minsheng_domain::case::Case;
 use minsheng_domain::org::{Actor, Role, UnitId, UserId};
 use minsheng_domain::{DomainError, DomainResult, ErrorCode};
@@ -16,19 +16,8 @@ use crate::App;
 /// The channel delivered inside the platform: a notice is delivered when it is on the list.
 pub const IN_APP: &str = "inapp";
 
-fn china() -> chrono::FixedOffset {
-    minsheng_domain::CHINA
-}
-
-/// Midnight of a China date, in milliseconds.
-pub fn day_start(day: NaiveDate) -> i64 {
-    china().from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default()).single().map_or(0, |t| t.timestamp_millis())
-}
-
-/// The China date of a time.
-pub fn china_date(ms: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&china()).date_naive()).unwrap_or_default()
-}
+// China days and their midnights: the calendar's own arithmetic, re-exported for the edges.
+pub use minsheng_calendar::time::{china_date, day_start};
 
 pub fn parse_day(field: &str, text: &str) -> DomainResult<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")

@@ -47,7 +47,7 @@ pub fn format_china(ms: Millis) -> String {
 }
 
 /// Day and instant arithmetic in China time, shared by the calendar and the deadline code.
-pub(crate) mod time {
+pub mod time {
     use super::Millis;
     use chrono::{Datelike, NaiveDate};
 

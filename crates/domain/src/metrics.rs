@@ -82,30 +82,9 @@ impl Counter {
         Counter::CallbacksMade,
     ];
 
-    /// Those summed from the fact table by the case's lead unit (the rest by another key).
-    pub const SUMMED: [Counter; 21] = [
-        Counter::Received,
-        Counter::Dispatched,
-        Counter::Responded,
-        Counter::Signed,
-        Counter::SignedOnTime,
-        Counter::Rated,
-        Counter::Satisfied,
-        Counter::BasicallySatisfied,
-        Counter::Unsatisfied,
-        Counter::Solved,
-        Counter::PartlySolved,
-        Counter::Closed,
-        Counter::ClosedOnTime,
-        Counter::AnsweredOnSpot,
-        Counter::Returned,
-        Counter::ReturnsRefused,
-        Counter::Redone,
-        Counter::Overdue,
-        Counter::RedSupervised,
-        Counter::Timed,
-        Counter::HandlingMs,
-    ];
+    /// Those summed from the fact table by the case's lead unit: all but the last, `CallbacksMade`,
+    /// which is counted for the unit that called back.
+    pub const SUMMED: &'static [Counter] = Counter::ALL.split_at(Counter::ALL.len() - 1).0;
 
     /// The column name in the fact table and the code in definitions.
     pub fn as_str(self) -> &'static str {

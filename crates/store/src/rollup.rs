@@ -123,17 +123,18 @@ pub(crate) fn source(by: FactKey) -> (&'static str, &'static str) {
 }
 
 /// The roll-up rows built from `case_facts` when the tables are created (existing databases).
-pub(crate) fn backfill_sql(text_cast: &str) -> Vec<String> {
+pub(crate) fn backfill_sql(engine: crate::Engine) -> Vec<String> {
     let cols = crate::counter_columns();
     let sums = crate::counter_sums();
     let day = "((received_at + 28800000) / 86400000)";
-    let cat = if text_cast == "sqlite" {
+    let sqlite = engine == crate::Engine::Sqlite;
+    let cat = if sqlite {
         "COALESCE(CASE WHEN instr(catalogue_item, '.') > 0 THEN substr(catalogue_item, 1, instr(catalogue_item, '.') - 1) ELSE catalogue_item END, '')"
     } else {
         "COALESCE(split_part(catalogue_item, '.', 1), '')"
     };
-    let unit = if text_cast == "sqlite" { "COALESCE(CAST(unit_id AS TEXT), '')" } else { "COALESCE(unit_id::text, '')" };
-    let cb = if text_cast == "sqlite" { "COALESCE(CAST(callback_unit_id AS TEXT), '')" } else { "COALESCE(callback_unit_id::text, '')" };
+    let unit = if sqlite { "COALESCE(CAST(unit_id AS TEXT), '')" } else { "COALESCE(unit_id::text, '')" };
+    let cb = if sqlite { "COALESCE(CAST(callback_unit_id AS TEXT), '')" } else { "COALESCE(callback_unit_id::text, '')" };
     let mut out = Vec::new();
     for (dim, key) in [("unit", unit), ("channel", "channel"), ("case_type", "case_type"), ("category", cat), ("callback", cb)] {
         out.push(format!(

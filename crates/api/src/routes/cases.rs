@@ -121,7 +121,7 @@ fn intake_of(req: CreateCaseRequest) -> ApiResult<Intake> {
 #[derive(Serialize)]
 pub struct RoutingPreview {
     pub routing: minsheng_domain::routing::RoutingDecision,
-    pub place: minsheng_app::routing::PlaceReading,
+    pub place: minsheng_app::place::PlaceReading,
     /// 并单建议: open cases probably about the same matter, best first.
     pub similar: Vec<minsheng_app::similar::SimilarCase>,
 }
@@ -134,9 +134,9 @@ pub async fn preview(
     Json(req): Json<CreateCaseRequest>,
 ) -> ApiResult<Json<RoutingPreview>> {
     let intake = intake_of(req)?;
-    let out = state.app.routing_preview(&actor, &intake).await?;
+    let (routing, place) = state.app.propose_routing(&intake).await?;
     let similar = state.app.similar_open_cases(&actor, &intake, None, 5).await?;
-    Ok(Json(RoutingPreview { routing: out.0.clone(), place: out.1.clone(), similar }))
+    Ok(Json(RoutingPreview { routing, place, similar }))
 }
 
 /// 并单建议 for a case: other open cases probably about the same matter, with the reasons.

@@ -124,14 +124,3 @@ pub async fn search(
         .collect();
     Ok(Json(hits))
 }
-
-/// Replaces the grid polygons (网格) with a GeoJSON FeatureCollection (properties `code`, `name`;
-/// GCJ-02 coordinates); administrators only. Coordinates of new cases are then placed in a grid.
-#[utoipa::path(put, path = "/api/grids", tag = "catalogue", responses((status = 200, description = "what was loaded")))]
-pub async fn upload_grids(
-    State(state): State<AppState>,
-    Authed(actor): Authed,
-    body: String,
-) -> ApiResult<Json<minsheng_app::routing::GridSummary>> {
-    Ok(Json(state.app.upload_grids(&actor, &body).await?))
-}

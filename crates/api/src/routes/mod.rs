@@ -6,4 +6,5 @@ pub mod catalogue;
 pub mod meta;
 pub mod org;
 pub mod oversight;
+pub mod places;
 pub mod track;

@@ -147,7 +147,7 @@ impl Store for PgStore {
                 }
             }
             if *version == 6 {
-                for sql in crate::rollup::backfill_sql("postgres") {
+                for sql in crate::rollup::backfill_sql(crate::Engine::Postgres) {
                     tx.batch_execute(&sql).await.map_err(pg_err)?;
                 }
             }

@@ -581,7 +581,7 @@ impl Store for SqliteStore {
                         backfill_facts(conn)?;
                     }
                     if *version == 6 {
-                        for sql in crate::rollup::backfill_sql("sqlite") {
+                        for sql in crate::rollup::backfill_sql(crate::Engine::Sqlite) {
                             conn.execute_batch(&sql).map_err(db_err)?;
                         }
                     }

@@ -39,5 +39,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['tests/**/*.test.ts'],
+    // Components are rendered to strings in tests (vue/server-renderer): Element Plus goes through
+    // vite so that its on-demand style imports (.css) are handled.
+    server: { deps: { inline: ['element-plus'] } },
   },
 })

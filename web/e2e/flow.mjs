@@ -11,7 +11,9 @@
 // (supervisor; not for a unit handler; a unit leader's own); then oversight: the supervisor's 督办
 // tabs, an urge reaching longhua's bell, yellow supervision, escalation and the leader's 会商, the
 // case's clocks and delivery log; the administrator's 职责清单 (search 广场舞), 指标与权重 and 值班表;
-// the weekly digest. Screenshots go to
+// the weekly digest; the knowledge base (知识库: seeded articles, search, a suggestion adopted on the
+// workbench); 智能分类 (the classification panel on the workbench, the dispatchers' 分类审核 queue with a
+// dispatch that sets the item, the administrator's settings) and 工单检索 (full-text search). Screenshots go to
 // artifacts/screenshots/ at the repository root. The last line is "N passed, M failed".
 
 import { existsSync, mkdirSync } from 'node:fs'
@@ -255,6 +257,18 @@ if (created) {
     await shot(dispatcher, '05-dispatcher-todo')
   }, dispatcher)
 
+  await check('dispatcher: 分类审核 lists the pool; without a model the new case shows 暂无分类建议', async () => {
+    const rq = await newPage()
+    await login(rq, 'dispatcher')
+    assert((await menuTexts(rq)).includes('分类审核'), 'dispatcher menu has 分类审核')
+    await rq.getByTestId('menu-review').click()
+    const row = rq.getByTestId(`review-row-${number}`)
+    await row.waitFor()
+    await row.getByTestId('review-no-proposals').waitFor()
+    await shot(rq, 'review-queue')
+    await rq.context().close()
+  })
+
   // A second dispatcher page loads the case now and acts only after the first has dispatched.
   await login(dispatcherStale, 'dispatcher').catch(() => {})
   await openCase(dispatcherStale, number).catch(() => {})
@@ -351,6 +365,18 @@ if (created) {
     await citizen.context().close()
   })
 
+  await check('anyone sees the public figures without logging in (mobile)', async () => {
+    const visitor = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+    await visitor.goto(`${BASE}/#/stats`)
+    await visitor.getByTestId('pub-months').waitFor()
+    const received = Number(await visitor.getByTestId('pub-pub.received').locator('.tile-value').innerText())
+    assert(received >= 1, `this year's cases are counted: ${received}`)
+    const text = await visitor.getByTestId('public-stats').innerText()
+    assert(!text.includes('龙华区') && !text.includes('李明辉'), 'no units or staff on the public page')
+    await shot(visitor, '14b-public-stats-mobile')
+    await visitor.context().close()
+  })
+
   await check('meilan cannot open the case (不存在)', async () => {
     const meilan = await newPage()
     await login(meilan, 'meilan')
@@ -415,6 +441,34 @@ await check('the case list filters, pages and shows labels', async () => {
   assert(body.includes('已办结') && body.includes('投诉'), 'labels in Chinese')
   await shot(operator, '19-case-list')
 }, operator)
+
+await check('工单检索: 全文检索 from the case list finds the case by words of its title, highlighted', async () => {
+  assert(number, 'no case was created')
+  const sp = await newPage()
+  await login(sp, 'operator')
+  await sp.goto(`${BASE}/#/cases`)
+  await sp.getByTestId('filter-q').fill(`施工噪音 ${stamp}`)
+  await sp.getByTestId('filter-fulltext').click()
+  await sp.waitForURL(/#\/search\?q=/)
+  const hit = sp.getByTestId(`search-hit-${number}`)
+  // The index follows the database within a second or so: search again until the case is in it.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await hit.waitFor({ timeout: 3000 })
+      break
+    } catch (e) {
+      if (attempt >= 5) throw e
+      await sp.getByTestId('search-go').click()
+    }
+  }
+  assert((await hit.locator('mark').count()) > 0, 'the matches are marked')
+  const summary = await sp.getByTestId('search-summary').innerText()
+  assert(/共 \d+ 条结果/.test(summary), `summary: ${summary}`)
+  await shot(sp, 'search')
+  await hit.click()
+  await sp.getByTestId('case-number').filter({ hasText: number }).waitFor()
+  await sp.context().close()
+})
 
 await check('language toggle switches the interface to English and back', async () => {
   await operator.getByTestId('lang-toggle').click()
@@ -768,6 +822,123 @@ await check('supervisor: 不满意周报 for a week, sent to the leaders on duty
 await admin2.context().close().catch(() => {})
 await sup2.context().close().catch(() => {})
 await leaderPage.context().close().catch(() => {})
+
+// 知识库: the seeded articles are listed and found; the operator's form proposes one while typing.
+const kbPage = await newPage()
+await check('operator: 知识库 lists the seeded articles and a search for 公积金 finds one, highlighted', async () => {
+  await login(kbPage, 'operator')
+  assert((await menuTexts(kbPage)).includes('知识库'), 'operator menu has 知识库')
+  await kbPage.goto(`${BASE}/#/knowledge`)
+  await kbPage.getByTestId('kb-table').locator('.el-table__row').first().waitFor()
+  const count = await kbPage.getByTestId('kb-count').innerText()
+  assert(Number((count.match(/\d+/) ?? ['0'])[0]) >= 40, `seeded articles listed: ${count}`)
+  await kbPage.getByTestId('kb-search').fill('公积金')
+  await kbPage.getByTestId('kb-search-btn').click()
+  await kbPage.getByTestId('kb-table').locator('mark').first().waitFor()
+  const first = await kbPage.getByTestId('kb-table').locator('.el-table__row').first().innerText()
+  assert(first.includes('公积金'), `first hit: ${first}`)
+  await shot(kbPage, 'knowledge-search')
+}, kbPage)
+
+await check('operator: typing a consultation on the workbench proposes an article; 采用答复 fills the answer', async () => {
+  await kbPage.goto(`${BASE}/#/workbench`)
+  await kbPage.getByTestId('kb-suggest').waitFor()
+  await kbPage.getByTestId('wb-text').fill('您好，我想咨询一下外地户口怎么落户，需要准备什么材料？')
+  const suggestion = kbPage.getByTestId('kb-suggest').locator('[data-testid^="kb-suggestion-"]').first()
+  await suggestion.waitFor()
+  await suggestion.getByTestId('kb-adopt').click()
+  await kbPage.waitForFunction(() => {
+    const el = document.querySelector('textarea[data-testid="wb-answer"]')
+    return !!el && el.value.trim().length > 20
+  })
+  await shot(kbPage, 'knowledge-suggest', false)
+}, kbPage)
+await kbPage.context().close().catch(() => {})
+
+// 智能分类: the e2e server has no model (MINSHENG_CLASSIFIER_BOOTSTRAP=0), so there are no proposals.
+await check('operator: the workbench shows the classification panel and the routing while typing', async () => {
+  const wb = await newPage()
+  await login(wb, 'operator')
+  await wb.getByTestId('intake-form').waitFor()
+  await wb.getByTestId('wb-title').fill('广场舞音响声音太大')
+  await wb.getByTestId('wb-text').fill('龙华区金贸街道滨海大道每晚广场舞音响很吵。')
+  const panel = wb.locator('[data-testid="cls-proposals"][data-state="ready"]')
+  await panel.waitFor()
+  await panel.getByTestId('cls-empty').filter({ hasText: '暂无分类建议' }).waitFor()
+  await panel.getByTestId('cls-routing').filter({ hasText: '派单建议' }).waitFor()
+  await shot(wb, 'workbench-classification', false)
+  await wb.context().close()
+})
+
+await check('dispatcher: 分类审核 sets the item from the catalogue and dispatches in one click; the case shows 改分类', async () => {
+  const op = await newPage()
+  await login(op, 'operator')
+  const made = await apiJson(op, 'POST', '/api/cases', {
+    channel: 'phone',
+    case_type: 'complaint',
+    title: `广场舞扰民 分类审核 e2e-${stamp}`,
+    text: '龙华区金贸街道滨海大道小区广场每晚广场舞音响很吵，影响休息。',
+    urgency: 'normal',
+    citizen: { confidential: false, anonymous: false },
+    place: { address: '龙华区金贸街道滨海大道 66 号' },
+    after: 'forward',
+  })
+  await op.context().close()
+  const n = made.case.number
+  const rq = await newPage()
+  await login(rq, 'dispatcher')
+  await rq.goto(`${BASE}/#/review`)
+  const row = rq.getByTestId(`review-row-${n}`)
+  await row.waitFor()
+  const picker = rq.locator(`.el-select[data-testid="review-item-${n}"]`)
+  const option = rq.locator('.item-picker-popper:visible .el-select-dropdown__item', { hasText: '广场舞噪声' }).first()
+  for (let attempt = 1; ; attempt++) {
+    await picker.locator('input').first().click()
+    await picker.locator('input').first().fill('广场舞')
+    try {
+      await option.waitFor({ timeout: 5000 })
+      await option.click()
+      await row.getByTestId(`review-routing-${n}`).filter({ hasText: '广场舞噪声' }).waitFor({ timeout: 5000 })
+      break
+    } catch (e) {
+      if (attempt >= 3) throw e
+    }
+  }
+  if (!(await row.getByTestId(`review-lead-name-${n}`).isVisible().catch(() => false))) {
+    await row.getByTestId(`review-edit-${n}`).click()
+    await pickUnit(rq, `review-lead-${n}`, '龙华区')
+  }
+  await shot(rq, 'review-queue-item', false)
+  await row.getByTestId(`review-dispatch-${n}`).click()
+  await rq.locator(`[data-testid="review-row-${n}"][data-done="manual"]`).waitFor()
+  await row.getByTestId('review-kind').filter({ hasText: '人工分类' }).waitFor()
+  await rq.getByTestId('review-tally').filter({ hasText: '本次已派单 1 件' }).waitFor()
+  await openCase(rq, n)
+  await waitState(rq, '待签收')
+  await rq.getByTestId('cls-source').filter({ hasText: '派单员' }).waitFor()
+  await rq.getByTestId('cls-item').filter({ hasText: '广场舞噪声' }).waitFor()
+  const tl = await rq.getByTestId('timeline').innerText()
+  assert(tl.includes('改分类'), 'the timeline records 改分类')
+  await shot(rq, 'case-classification')
+  await rq.context().close()
+})
+
+await check('admin: 智能分类 shows the settings, models and retraining; saving the settings succeeds', async () => {
+  const ad = await newPage()
+  await login(ad, 'admin')
+  assert((await menuTexts(ad)).includes('智能分类'), 'admin menu has 智能分类')
+  await ad.getByTestId('menu-classifier').click()
+  const settings = ad.getByTestId('cls-settings')
+  await settings.waitFor()
+  await ad.getByTestId('cls-models').waitFor()
+  await ad.getByTestId('cls-retrain').waitFor()
+  const threshold = await ad.getByTestId('cls-threshold').locator('input').inputValue()
+  assert(/^(0\.\d+|1\.00)$/.test(threshold), `threshold shown: ${threshold}`)
+  await ad.getByTestId('cls-save').click()
+  await ad.locator('.el-message', { hasText: '设置已保存' }).first().waitFor()
+  await shot(ad, 'classifier')
+  await ad.context().close()
+})
 
 await check('no uncaught errors in the pages', async () => {
   assert(pageErrors.length === 0, `page errors: ${pageErrors.slice(0, 5).join(' | ')}`)

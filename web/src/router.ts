@@ -6,6 +6,7 @@ import { canOpen, homeFor, type Page } from './lib/nav'
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
   { path: '/track', name: 'track', component: () => import('./views/TrackView.vue'), meta: { public: true } },
+  { path: '/stats', name: 'public-stats', component: () => import('./views/PublicStatsView.vue'), meta: { public: true } },
   {
     path: '/',
     component: () => import('./layouts/AdminLayout.vue'),
@@ -22,6 +23,11 @@ const routes: RouteRecordRaw[] = [
       { path: 'settings/metrics', name: 'metrics-settings', component: () => import('./views/MetricSettingsView.vue'), meta: { page: 'metrics' } },
       { path: 'duty', name: 'duty', component: () => import('./views/DutyView.vue'), meta: { page: 'duty' } },
       { path: 'digest', name: 'digest', component: () => import('./views/DigestView.vue'), meta: { page: 'digest' } },
+      { path: 'knowledge', name: 'knowledge', component: () => import('./views/KnowledgeView.vue'), meta: { page: 'knowledge' } },
+      { path: 'people', name: 'people', component: () => import('./views/PeopleView.vue'), meta: { page: 'people' } },
+      { path: 'review', name: 'review', component: () => import('./views/ReviewQueueView.vue'), meta: { page: 'review' } },
+      { path: 'classifier', name: 'classifier', component: () => import('./views/ClassifierView.vue'), meta: { page: 'classifier' } },
+      { path: 'search', name: 'search', component: () => import('./views/SearchView.vue'), meta: { page: 'search' } },
       // Lazy, like every page: ECharts (and the map) load only with the dashboard or the screen.
       { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { page: 'dashboard' } },
     ],

@@ -5,7 +5,7 @@ const pages = (role: Parameters<typeof menuFor>[0]) => menuFor(role).map((m) => 
 
 describe('menus by role', () => {
   it('gives the workbench to intake roles only', () => {
-    expect(pages('operator')).toEqual(['workbench', 'todo', 'cases', 'dashboard'])
+    expect(pages('operator')).toEqual(['workbench', 'todo', 'cases', 'search', 'dashboard', 'knowledge'])
     expect(pages('unit_handler')).not.toContain('workbench')
     expect(pages('unit_leader')).not.toContain('workbench')
     expect(pages('supervisor')).not.toContain('workbench')
@@ -139,5 +139,20 @@ describe('warning and supervision tabs', () => {
   it('leaves the centre queues as they were', () => {
     expect(keys(todoTabsFor('supervisor'))).toEqual(['awaiting_callback', 'unsatisfied', 'replied', 'suspended'])
     expect(keys(todoTabsFor('dispatcher'))).toEqual(['awaiting_dispatch', 'return_requested', 'replied', 'unsatisfied'])
+  })
+})
+
+describe('知识库 and 人员库', () => {
+  it('lets every staff role read the knowledge base', () => {
+    for (const r of ['operator', 'dispatcher', 'supervisor', 'leader', 'unit_handler', 'unit_leader', 'grid_worker', 'admin'] as const) {
+      expect(canOpen(r, 'knowledge')).toBe(true)
+    }
+    expect(canOpen('citizen', 'knowledge')).toBe(false)
+    expect(menuFor('operator').find((m) => m.page === 'knowledge')).toMatchObject({ path: '/knowledge', label: 'nav.knowledge' })
+  })
+
+  it('opens the registry to administrators, dispatchers, supervisors and unit staff', () => {
+    for (const r of ['admin', 'dispatcher', 'supervisor', 'unit_handler', 'unit_leader'] as const) expect(canOpen(r, 'people')).toBe(true)
+    for (const r of ['operator', 'grid_worker', 'citizen', 'system'] as const) expect(canOpen(r, 'people')).toBe(false)
   })
 })

@@ -5,7 +5,7 @@
 //! # Layout
 //! - [`error`]: the error-code → HTTP status table and the JSON error body.
 //! - [`extract`]: JSON/query/path extractors with our errors; the authenticated actor.
-//! - [`routes`]: one module per area (auth, cases, track, org, meta).
+//! - [`routes`]: one module per area (auth, cases, track, org, meta, registry: people and knowledge).
 //! - [`openapi`]: the OpenAPI document.
 
 use std::sync::OnceLock;
@@ -66,10 +66,12 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/me", get(routes::auth::me))
         .route("/cases", get(routes::cases::list).post(routes::cases::create))
         .route("/cases/preview", post(routes::cases::preview))
+        .route("/search", get(routes::cases::search))
         .route("/cases/{key}", get(routes::cases::detail))
         .route("/cases/{key}/actions/{action}", post(routes::cases::act))
         .route("/track/{number}", get(routes::track::track))
         .route("/track/{number}/actions/{action}", post(routes::track::citizen_act))
+        .route("/public/stats", get(routes::track::public_stats))
         .route("/units", get(routes::org::units).post(routes::org::add_unit))
         .route("/users", get(routes::org::users).post(routes::org::add_user))
         .route("/users/{login}/password", post(routes::org::reset_password))
@@ -81,6 +83,11 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/catalogue/versions", get(routes::catalogue::versions))
         .route("/catalogue/import", post(routes::catalogue::import_csv).layer(DefaultBodyLimit::max(MAX_CATALOGUE_BYTES)))
         .route("/catalogue/search", get(routes::catalogue::search))
+        .route("/classifier", get(routes::classifier::overview))
+        .route("/settings/classifier", put(routes::classifier::set_settings))
+        .route("/classifier/retrain", post(routes::classifier::retrain))
+        .route("/classifier/models/{version}/activate", post(routes::classifier::activate))
+        .route("/classify", post(routes::classifier::classify))
         .route("/grids", put(routes::places::upload_grids).layer(DefaultBodyLimit::max(MAX_CATALOGUE_BYTES)))
         .route("/metrics", get(routes::oversight::metrics))
         .route("/metrics/rankings", get(routes::oversight::rankings))
@@ -93,6 +100,15 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/cases/{key}/similar", get(routes::cases::similar))
         .route("/duty", get(routes::oversight::duty).put(routes::oversight::set_duty))
         .route("/digest/unsatisfied", get(routes::oversight::digest).post(routes::oversight::send_digest))
+        // 人员库 and 知识库.
+        .route("/people", get(routes::registry::people).post(routes::registry::add_person))
+        .route("/people/import", post(routes::registry::import_people).layer(DefaultBodyLimit::max(routes::registry::MAX_REGISTRY_BYTES)))
+        .route("/people/{id}", get(routes::registry::person).put(routes::registry::edit_person))
+        .route("/cases/{key}/people", get(routes::registry::case_people))
+        .route("/knowledge", get(routes::registry::articles).post(routes::registry::create_article))
+        .route("/knowledge/suggest", post(routes::registry::suggest))
+        .route("/knowledge/{id}", get(routes::registry::article).put(routes::registry::edit_article))
+        .route("/knowledge/{id}/actions/{action}", post(routes::registry::review_article))
         .fallback(not_found);
     let base = Router::new()
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::build()))
@@ -103,11 +119,14 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
     let base = match web {
         Some(dir) => {
             let index = dir.join("index.html");
-            base.fallback_service(tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index)))
+            let files = tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index));
+            base.fallback_service(tower::ServiceBuilder::new().layer(axum::middleware::from_fn(web_cache_headers)).service(files))
         }
         None => base.route("/", get(home)).fallback(not_found),
     };
     base.method_not_allowed_fallback(method_not_allowed)
+        // gzip for clients that ask (the web bundle and the larger JSON lists shrink 3–4×).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(track_metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
@@ -117,6 +136,17 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
             error::ApiError(DomainError::internal()).into_response()
         }))
         .with_state(state)
+}
+
+/// Vite names its built assets by content hash, so they never change under one name and may be
+/// cached for good; every other file (index.html above all) must be revalidated, or a browser keeps
+/// an old index that names assets a new release no longer has.
+async fn web_cache_headers(req: Request, next: Next) -> Response {
+    let immutable = req.uri().path().starts_with("/assets/");
+    let mut response = next.run(req).await;
+    let value = if immutable && response.status().is_success() { "public, max-age=31536000, immutable" } else { "no-cache" };
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static(value));
+    response
 }
 
 async fn not_found() -> Response {

@@ -8,81 +8,8 @@ use minsheng_app::{App, Settings, SystemClock};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-struct Server {
-    base: String,
-    http: reqwest::Client,
-    app: App,
-}
-
-async fn start(url: String) -> Server {
-    let store = minsheng_store::open(&url).await.unwrap();
-    store.migrate().await.unwrap();
-    let app = App::new(store, Arc::new(SystemClock), Settings::default());
-    let hash = minsheng_app::auth::hash_password(minsheng_app::demo::DEMO_PASSWORD).unwrap();
-    minsheng_app::demo::load(app.store.as_ref(), &hash, 0).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = minsheng_api::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Server { base, http: reqwest::Client::new(), app }
-}
-
-async fn sqlite() -> Server {
-    start(format!("sqlite://{}", minsheng_testkit::fresh_sqlite_path())).await
-}
-
-async fn postgres() -> Server {
-    start(minsheng_testkit::fresh_pg_database().await).await
-}
-
-impl Server {
-    async fn token(&self, login: &str) -> String {
-        let r = self
-            .http
-            .post(format!("{}/api/auth/login", self.base))
-            .json(&json!({"login": login, "password": "minsheng123"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "login {login}");
-        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn unit(&self, code: &str) -> i64 {
-        self.app.store.unit_by_code(code).await.unwrap().unwrap().id
-    }
-
-    async fn create(&self, token: &str, body: Value) -> Value {
-        let (s, v) = self.post(token, "/api/cases", body).await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v
-    }
-
-    /// Acts and expects success; returns the case detail after the action.
-    async fn act(&self, token: &str, number: &str, action: &str, mut body: Value) -> Value {
-        let version = self.get(token, &format!("/api/cases/{number}")).await.1["case"]["version"].clone();
-        body["version"] = version;
-        let (s, v) = self.post(token, &format!("/api/cases/{number}/actions/{action}"), body).await;
-        assert_eq!(s, StatusCode::OK, "{action}: {v}");
-        v
-    }
-
-    async fn count(&self) -> i64 {
-        self.app.store.count_cases().await.unwrap()
-    }
-}
+mod common;
+use common::*;
 
 fn complaint(title: &str, phone: &str) -> Value {
     json!({
@@ -93,18 +20,8 @@ fn complaint(title: &str, phone: &str) -> Value {
     })
 }
 
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(super::sqlite().await).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(super::postgres().await).await }
-        }
-    )+};
-}
-
 on_both_engines!(
+    public_statistics_need_no_login_and_name_no_one,
     whole_lifecycle_over_http,
     units_see_only_their_subtree_and_masked_phones,
     refusals_name_state_action_and_reason,
@@ -312,8 +229,8 @@ async fn bad_input_is_refused_and_stores_nothing(s: Server) {
         v
     };
     expect(raw("{\"channel\": \"phone\",".into()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
-    expect(raw(format!("{{\"title\": \"{}\"}}", "长".repeat(200_000))).await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-        .await;
+    let (st, v) = s.oversized(&op, "/api/cases", format!("{{\"title\": \"{}\"}}", "长".repeat(200_000))).await;
+    assert_eq!((st, v["error"]["code"].clone()), (StatusCode::PAYLOAD_TOO_LARGE, json!("payload_too_large")), "{v}");
     let mut wrong_type = complaint("类型错误", "13800138000");
     wrong_type["title"] = json!(123);
     expect(raw(wrong_type.to_string()).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_input").await;
@@ -585,7 +502,7 @@ async fn operations_endpoints(s: Server) {
     let (st, v) = s.get(&op, "/api/no/such/thing").await;
     assert_eq!((st, v["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));
     let (_, meta) = s.get(&op, "/api/meta").await;
-    assert_eq!(meta["actions"].as_array().unwrap().len(), 29);
+    assert_eq!(meta["actions"].as_array().unwrap().len(), 31);
 }
 
 /// The browser application's files are served at `/`; the API keeps its JSON 404s.
@@ -609,7 +526,20 @@ async fn serves_the_web_application_beside_the_api() {
     let js = get("/assets/app.js").await.unwrap();
     assert_eq!(js.status(), StatusCode::OK);
     assert!(js.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    let js_cache = js.headers()["cache-control"].clone();
     assert!(get("/some/client/route").await.unwrap().text().await.unwrap().contains("id=app"), "client routes fall back to index.html");
+    // Hashed assets are cached for good; the index is always revalidated (a new release names new assets).
+    assert_eq!(js_cache, "public, max-age=31536000, immutable");
+    assert_eq!(get("/").await.unwrap().headers()["cache-control"], "no-cache");
+    assert_eq!(get("/some/client/route").await.unwrap().headers()["cache-control"], "no-cache");
+    // gzip when the client asks for it.
+    std::fs::write(dir.join("assets/big.js"), "console.log('民生');\n".repeat(2000)).unwrap();
+    let http = reqwest::Client::new();
+    let gz = http.get(format!("{base}/assets/big.js")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert!(gz.bytes().await.unwrap().len() < 2000, "compressed");
+    let plain = http.get(format!("{base}/assets/big.js")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
     let api = get("/api/nothing").await.unwrap();
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
     assert_eq!(api.json::<Value>().await.unwrap()["error"]["code"], "not_found");
@@ -837,4 +767,25 @@ async fn catalogue_read_search_and_versions(s: Server) {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(v[0]["number"], first_number.as_str(), "{v}");
     assert!(v.as_array().unwrap().iter().all(|c| c["number"] != second["case"]["number"]), "never itself");
+}
+
+async fn public_statistics_need_no_login_and_name_no_one(s: Server) {
+    let op = s.token("operator").await;
+    s.create(&op, complaint("路灯不亮", "13800138111")).await;
+    s.create(&op, complaint("井盖缺失", "13800138112")).await;
+    let r = s.http.get(format!("{}/api/public/stats", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let months = v["months"].as_array().unwrap();
+    assert!(!months.is_empty() && months.len() <= 12, "{v}");
+    let this_month = months.last().unwrap();
+    assert_eq!(this_month["received"], 2, "{v}");
+    assert_eq!(v["total"]["received"], 2);
+    assert!(this_month["month"].as_str().unwrap().len() == 7);
+    let text = v.to_string();
+    assert!(!text.contains("龙华区") && !text.contains("13800138111") && !text.contains("路灯"), "no units, people or cases: {text}");
+    // Computed at most once a minute: a third case does not show at once.
+    s.create(&op, complaint("垃圾未清运", "13800138113")).await;
+    let again: Value = s.http.get(format!("{}/api/public/stats", s.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(again["total"]["received"], 2);
 }

@@ -62,12 +62,56 @@ fn complex(level2: &str) -> bool {
     matches!(level2, "国有土地上房屋征收与补偿" | "集体土地上房屋拆迁与补偿" | "土地征收" | "土地承包经营")
 }
 
+/// What citizens write about the commonest items of the real tree, whose names are an
+/// administration's words (城市公共设施) rather than theirs (路灯不亮). A city keeps these in its
+/// catalogue; the demo starts with a few dozen. Keyed by (subcategory, item).
+const CITIZEN_WORDS: &[(&str, &str, &str)] = &[
+    ("城市建设和市政管理", "城市公共设施", "路灯|井盖|公厕|垃圾桶|护栏|指示牌|灯不亮"),
+    ("城市建设和市政管理", "基础设施", "道路破损|坑洼|人行道|积水|下水道|排水|管网|修路"),
+    ("城市建设和市政管理", "环境卫生", "垃圾|清运|保洁|脏乱|卫生死角|臭味"),
+    ("城市建设和市政管理", "园林绿化", "树木|绿化带|草坪|修剪|砍树|倒伏"),
+    ("城市建设和市政管理", "城管执法", "占道经营|流动摊贩|乱摆卖|广告牌|乱贴"),
+    ("城市建设和市政管理", "自来水供应", "停水|水压|自来水|水质|水管爆|供水"),
+    ("城市建设和市政管理", "电力供应", "停电|断电|电压|供电|电线|变压器"),
+    ("城市建设和市政管理", "燃气供应", "燃气|煤气|天然气|漏气"),
+    ("城市建设和市政管理", "小区管理", "小区|业委会|电梯|停车位"),
+    ("城市建设和市政管理", "公共汽车", "公交|公交车|公交站|线路|班次"),
+    ("城乡规划", "违章建筑", "违建|违章搭建|加盖|私搭乱建|违法建设"),
+    ("住房保障与房地产", "物业服务", "物业|物业费|物业公司"),
+    ("住房保障与房地产", "住房公积金", "公积金|提取|贷款额度"),
+    ("住房保障与房地产", "房产证登记、办理", "房产证|不动产证|办证|产权证"),
+    ("住房保障与房地产", "房地产开发管理", "开发商|楼盘|交房|烂尾|延期交付"),
+    ("住房保障与房地产", "房屋租赁", "租房|房租|押金|房东|租赁"),
+    ("建筑市场", "拖欠工程款", "工程款|拖欠|包工头"),
+    ("环境污染", "噪音污染", "噪音|噪声|扰民"),
+    ("环境污染", "大气污染", "油烟|废气|粉尘|烧垃圾|异味|空气"),
+    ("环境污染", "水污染", "排污|污水|河道|黑臭"),
+    ("出租车管理", "网约车问题", "网约车|滴滴|顺风车"),
+    ("出租车管理", "行业监管", "出租车|的士|拒载|绕路"),
+    ("社会救助", "城镇低保", "低保|困难补助"),
+    ("电信", "电信资费", "话费|流量|宽带费|扣费"),
+    ("电信", "通信保障", "信号|没网|断网|宽带"),
+];
+
+fn keywords_of_item(level2: &str, name: &str) -> Vec<String> {
+    let mut out = keywords_of(name);
+    if let Some((_, _, words)) = CITIZEN_WORDS.iter().find(|(b, c, _)| *b == level2 && *c == name) {
+        out.extend(words.split('|').map(str::to_string));
+    }
+    out
+}
+
 fn keywords_of(name: &str) -> Vec<String> {
-    // The name and its parts split at 及/和/与/、: what citizens actually write.
-    let mut out = vec![name.to_string()];
+    // The name and its parts split at 及/和/与/、: what citizens actually write. Words that any
+    // message may contain (其他, 办理…) would match every such item and tell nothing.
+    const GENERIC: &[&str] = &["其他", "办理", "管理", "服务", "问题"];
+    let mut out: Vec<String> = Vec::new();
+    if !GENERIC.contains(&name) {
+        out.push(name.to_string());
+    }
     for part in name.split(['及', '和', '与', '、', '/']) {
         let part = part.trim();
-        if part.chars().count() >= 2 && part != name {
+        if part.chars().count() >= 2 && part != name && !GENERIC.contains(&part) {
             out.push(part.to_string());
         }
     }
@@ -137,7 +181,7 @@ pub fn demo_catalogue() -> DomainResult<Catalogue> {
             code: format!("{c2}.{:03}", *n3),
             name: c.into(),
             parent: Some(c2),
-            keywords: keywords_of(c),
+            keywords: keywords_of_item(b, c),
             department_type: dept.map(str::to_string),
             handling_level: level,
             territorial,

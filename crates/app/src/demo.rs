@@ -380,6 +380,8 @@ pub async fn load(store: &dyn Store, password_hash: &str, now: Millis) -> Result
     }
 
     crate::catalogue::load_demo(store, now).await.map_err(|e| StoreError::Corrupt(e.message_en))?;
+    crate::people::load_demo(store, now).await?;
+    crate::knowledge::load_demo(store, now).await?;
     Ok(DemoSummary { units_by_kind: count_by_kind(&plan.units), units_created, units_existing, users_created, users_existing, logins })
 }
 

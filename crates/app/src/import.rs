@@ -252,7 +252,7 @@ impl Columns {
             p => Some(PhoneNumber::parse(p).map_err(domain)?),
         };
         let anonymous = name.is_none() && phone.is_none();
-        let citizen = Citizen { name, phone, caller_number: None, confidential: false, anonymous };
+        let citizen = Citizen { name, phone, anonymous, ..Citizen::default() };
 
         let external_id = Some(field(self.external_id).to_string()).filter(|id| !id.is_empty());
 
@@ -295,6 +295,7 @@ impl Columns {
             catalogue_version: None,
             tags: vec![IMPORT_TAG.to_string()],
             external_id,
+            attachments: Vec::new(),
         };
         Ok(NewCase {
             number_prefix: options.number_prefix.clone(),
@@ -303,6 +304,7 @@ impl Columns {
             actor: importer(),
             then: history(at, reply, options.lead_unit.as_ref()),
             deadlines: None,
+            notices: Vec::new(),
         })
     }
 }

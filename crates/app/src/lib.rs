@@ -8,6 +8,8 @@
 //! - [`clock`]: time as a parameter.
 //! - [`demo`]: the demo city of 海口市 (units, departments, companies, users for every role).
 //! - [`import`]: historical cases from CSV.
+//! - [`people`]: the registry of mediators, legal aid and experts (人员库) and who suits a case.
+//! - [`knowledge`]: the knowledge base (知识库): articles, review, search, suggestions for a case.
 
 use std::sync::Arc;
 
@@ -15,19 +17,26 @@ use minsheng_domain::lifecycle::Rules;
 use minsheng_store::Store;
 use serde::{Deserialize, Serialize};
 
+pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod catalogue;
+pub mod channels;
+pub mod classifier;
 pub mod clock;
 pub mod demo;
 pub mod import;
+pub mod knowledge;
 pub mod ladder;
 pub mod metrics;
 pub mod notify;
 pub mod org;
+pub mod outbox;
+pub mod people;
 pub mod place;
 pub mod routing;
 pub mod scheduler;
+pub mod search;
 pub mod service;
 pub mod similar;
 
@@ -44,11 +53,20 @@ pub struct Settings {
     pub limits: minsheng_domain::deadline::TimeLimits,
     /// The thresholds of the escalation ladder (督办, 领导领办).
     pub escalation: minsheng_domain::escalation::EscalationRules,
+    /// The address citizens reach the platform at (tracking links in notices), e.g.
+    /// `https://12345.haikou.gov.cn`.
+    pub public_url: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { number_prefix: "HK".into(), rules: Rules::default(), limits: Default::default(), escalation: Default::default() }
+        Settings {
+            number_prefix: "HK".into(),
+            rules: Rules::default(),
+            limits: Default::default(),
+            escalation: Default::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
     }
 }
 
@@ -71,6 +89,18 @@ pub struct App {
     pub(crate) grids: Arc<std::sync::RwLock<Option<Option<Arc<minsheng_place::PolygonIndex>>>>>,
     /// The responsibility catalogue in force; swapped whole when a version is saved.
     pub(crate) catalogue: Arc<std::sync::RwLock<Arc<minsheng_domain::catalogue::Catalogue>>>,
+    /// 知识库: this node's search index over the articles, built on first use.
+    pub(crate) knowledge: Arc<knowledge::KnowledgeIndex>,
+    /// The active classifier model and when this node last checked which one is active.
+    #[allow(clippy::type_complexity)]
+    pub(crate) model: Arc<std::sync::RwLock<Option<(Option<Arc<classifier::ActiveModel>>, minsheng_domain::Millis)>>>,
+    /// Retraining started on this node through the API.
+    pub(crate) training: Arc<std::sync::Mutex<classifier::TrainingStatus>>,
+    /// This node's case search index (工单检索), and one follower of the case table at a time.
+    pub(crate) search: Arc<std::sync::RwLock<Option<minsheng_search::CaseIndex>>>,
+    pub(crate) search_sync: Arc<tokio::sync::Mutex<()>>,
+    /// The public statistics as last computed on this node, and when.
+    pub(crate) public_stats: Arc<std::sync::Mutex<Option<(minsheng_domain::Millis, metrics::PublicStats)>>>,
 }
 
 impl App {
@@ -88,7 +118,13 @@ impl App {
             directory: Arc::default(),
             escalation: Arc::new(std::sync::RwLock::new(escalation)),
             catalogue: Arc::default(),
+            knowledge: Arc::default(),
             grids: Arc::default(),
+            model: Arc::default(),
+            training: Arc::default(),
+            search: Arc::default(),
+            search_sync: Arc::default(),
+            public_stats: Arc::default(),
         }
     }
 

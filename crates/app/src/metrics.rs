@@ -233,7 +233,7 @@ impl App {
             None => None,
         };
         match actor.role {
-            Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader | Role::Admin => Ok(wanted),
+            Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader | Role::Admin | Role::System => Ok(wanted),
             Role::UnitLeader | Role::UnitHandler => {
                 let own = actor.unit.as_ref().and_then(|u| find(u.id)).ok_or_else(|| DomainError::not_found("单位", "unit"))?;
                 match wanted {
@@ -553,4 +553,87 @@ pub fn report_xlsx(report: &MetricsReport) -> DomainResult<Vec<u8>> {
     defs.write_string(n, 0, "考核得分").map_err(fail)?;
     defs.write_string(n, 1, &report.score_formula_zh).map_err(fail)?;
     book.save_to_buffer().map_err(fail)
+}
+
+/// 公开数据: what the city publishes without a login — each month's volume and the headline
+/// rates of the last twelve months, and the categories citizens wrote about most this month.
+/// No unit names, no cases: only city-wide counts and rates.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicStats {
+    pub months: Vec<PublicMonth>,
+    /// The twelve months together.
+    pub total: PublicMonth,
+    /// This month's ten busiest categories (catalogue level 1).
+    pub categories: Vec<PublicCount>,
+    pub generated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicMonth {
+    /// `YYYY-MM`, or `total`.
+    pub month: String,
+    pub received: i64,
+    pub closed: i64,
+    /// 响应率, 解决率, 满意率, 按时办结率 as the city defines them; `None` without a denominator.
+    pub response_rate: Option<f64>,
+    pub resolution_rate: Option<f64>,
+    pub satisfaction_rate: Option<f64>,
+    pub on_time_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicCount {
+    pub name: String,
+    pub received: i64,
+}
+
+fn public_month(month: String, row: &MetricRow) -> PublicMonth {
+    let v = |k: &str| row.values.get(k).copied().flatten();
+    PublicMonth {
+        month,
+        received: row.counts.get("received").copied().unwrap_or(0),
+        closed: row.counts.get("closed").copied().unwrap_or(0),
+        response_rate: v("response_rate"),
+        resolution_rate: v("resolution_rate"),
+        satisfaction_rate: v("satisfaction_rate"),
+        on_time_rate: v("on_time_rate"),
+    }
+}
+
+impl App {
+    /// The public statistics page's figures (anyone may ask; computed from the roll-ups).
+    pub async fn public_stats(&self) -> DomainResult<PublicStats> {
+        let now = self.clock.now();
+        // Anyone may ask, so the figures are computed at most once a minute per node.
+        if let Ok(cached) = self.public_stats.lock()
+            && let Some((at, stats)) = cached.as_ref()
+            && now - at < 60_000
+            && now >= *at
+        {
+            return Ok(stats.clone());
+        }
+        let today = crate::notify::china_date(now);
+        let this_month = today.with_day(1).unwrap_or(today);
+        let next = this_month.checked_add_months(chrono::Months::new(1)).unwrap_or(this_month);
+        let from = next.checked_sub_months(chrono::Months::new(12)).unwrap_or(this_month);
+        let system = Actor::system();
+        let by_month = self.metrics_report(&system, &MetricsRequest { from, to: next, by: MetricsBy::Month, unit: None }).await?;
+        let months = by_month.rows.iter().map(|r| public_month(r.key.chars().take(7).collect(), r)).collect();
+        let total = public_month("total".into(), &by_month.total);
+        let by_category =
+            self.metrics_report(&system, &MetricsRequest { from: this_month, to: next, by: MetricsBy::Category, unit: None }).await?;
+        let mut categories: Vec<PublicCount> = by_category
+            .rows
+            .iter()
+            .map(|r| PublicCount { name: r.label.clone(), received: r.counts.get("received").copied().unwrap_or(0) })
+            .filter(|c| c.received > 0)
+            .collect();
+        categories.sort_by(|a, b| b.received.cmp(&a.received).then_with(|| a.name.cmp(&b.name)));
+        categories.truncate(10);
+        let stats = PublicStats { months, total, categories, generated_at: minsheng_domain::format_time(now) };
+        if let Ok(mut cached) = self.public_stats.lock() {
+            *cached = Some((now, stats.clone()));
+        }
+        Ok(stats)
+    }
 }

@@ -40,6 +40,10 @@ pub enum ActionRequest {
         lead_unit_id: UnitId,
         #[serde(default)]
         assisting_unit_ids: Vec<UnitId>,
+        /// The catalogue item, when the dispatcher corrects it while dispatching (one action:
+        /// 改分类 then 派单).
+        #[serde(default)]
+        catalogue_item: Option<String>,
     },
     Sign {},
     Return {
@@ -107,8 +111,20 @@ pub enum ActionRequest {
     Void {
         reason: VoidReason,
     },
-    AddInfo {},
+    AddInfo {
+        /// Ids of files uploaded before (POST /api/attachments) to add with the text.
+        #[serde(default)]
+        attachments: Vec<String>,
+    },
     Withdraw {},
+    /// 改分类
+    Reclassify {
+        item: String,
+    },
+    /// 指定人员
+    AssignPerson {
+        person_id: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -174,6 +190,9 @@ pub struct CaseSummary {
     pub received_at: String,
     pub updated_at: String,
     pub version: i64,
+    pub catalogue_item: Option<String>,
+    /// The classifier's top proposals at intake (the dispatch pool is the review queue).
+    pub proposals: Vec<minsheng_domain::case::ItemProposal>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -269,27 +288,129 @@ impl App {
             return Err(DomainError::invalid("tags", "标签最多 20 个，每个 1 至 20 字", "at most 20 tags of 1 to 20 characters"));
         }
         let now = self.clock.now();
-        // 派单建议: item × place, worked out now and kept on the case with its reasons.
-        let (decision, reading) = self.propose_routing(&intake).await?;
+        let system = Some(stamp(&Actor::system()));
+        // 智能分类: without an item, the classifier proposes; a confident proposal is the item.
+        let mut classification = self.classify_intake(&intake).await?;
+        if let Some(c) = classification.as_mut() {
+            // A case the operator keeps (not forwarded) is not dispatched behind their back.
+            c.auto &= after == AfterIntake::Forward;
+            if let Some(top) = c.proposals.first().filter(|_| c.auto) {
+                intake.catalogue_item = Some(top.item.clone());
+                intake.catalogue_version = c.catalogue_version;
+            }
+        }
+        // 派单建议: item × place, worked out now and kept on the case with its reasons. A case
+        // left for review is routed by its top proposal, as a suggestion to the dispatcher.
+        let mut routed = intake.clone();
+        if routed.catalogue_item.is_none() {
+            routed.catalogue_item = classification.as_ref().and_then(|c| c.proposals.first()).map(|p| p.item.clone());
+        }
+        let (decision, reading) = self.propose_routing(&routed).await?;
         if intake.place.division_unit_id.is_none() {
             intake.place.division_unit_id = reading.unit_id;
         }
-        let mut then = vec![FollowUp { kind: EventKind::Routed { decision }, note: None, at: None, actor: Some(stamp(&Actor::system())) }];
+        let auto = classification.as_ref().is_some_and(|c| c.auto);
+        let lead = decision.lead.clone();
+        let assisting = decision.assisting.clone();
+        let mut then = Vec::new();
+        if let Some(classification) = classification {
+            then.push(FollowUp { kind: EventKind::Classified { classification }, note: None, at: None, actor: system.clone() });
+        }
+        then.push(FollowUp { kind: EventKind::Routed { decision }, note: None, at: None, actor: system.clone() });
+        // 回潮: the same matter at the same place soon after a case was closed flags both.
+        let recurs = self.recurrence_of(&intake).await?;
+        for old in &recurs {
+            then.push(FollowUp { kind: EventKind::RecurrenceFlagged { case: old.clone() }, note: None, at: None, actor: system.clone() });
+        }
         if after == AfterIntake::Forward {
             then.push(FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None });
         }
-        let mut new =
-            NewCase { number_prefix: self.settings.number_prefix.clone(), intake, at: now, actor: stamp(actor), then, deadlines: None };
+        let mut new = NewCase {
+            number_prefix: self.settings.number_prefix.clone(),
+            intake,
+            at: now,
+            actor: stamp(actor),
+            then,
+            deadlines: None,
+            notices: Vec::new(),
+        };
+        // 自动派单: the confident case goes straight to the unit the routing found, through the
+        // same rules as a dispatcher's dispatch.
+        if auto
+            && let Some(lead) = lead
+            && let Ok(provisional) = CaseNumber::compose(&self.settings.number_prefix, "19700101", 1)
+        {
+            let (case, _) = minsheng_store::build_new_case(0, provisional, &new);
+            let command = Command::Dispatch { lead, assisting };
+            if let Ok(kinds) = lifecycle::decide(&case, &Actor::system(), &command, None, &self.settings.rules, now) {
+                let note = Some("智能分类置信度达到阈值，自动派单".to_string());
+                new.then.extend(kinds.into_iter().map(|kind| FollowUp { kind, note: note.clone(), at: None, actor: system.clone() }));
+            }
+        }
         // The clocks of the new case do not depend on its id or number: fold a provisional one.
         if let Ok(provisional) = CaseNumber::compose(&self.settings.number_prefix, "19700101", 1) {
             let (case, _) = minsheng_store::build_new_case(0, provisional, &new);
             new.deadlines = Some(self.running_clocks(&case));
+            // 受理回执: the citizen's acknowledgement is written with the case.
+            new.notices = self.intake_notices(&case, now).await?;
         }
         let case = self.store.create_case(new.clone()).await?;
         metrics_case_event("received");
+        if !recurs.is_empty() {
+            self.flag_recurrences(&case, &recurs, now).await?;
+        }
         // The history is exactly what the store wrote for `new`: rebuild it instead of reading it.
         let (_, events) = minsheng_store::build_new_case(case.id, case.number.clone(), &new);
         Ok(self.view_of(actor, case, &events))
+    }
+
+    /// SMS notices of a closed case's outcome to the reporters of the cases merged into it (sent
+    /// by the channel workers; each one on its own case's delivery log).
+    async fn merged_outcome_notices(&self, target: &Case, now: i64) -> DomainResult<Vec<minsheng_store::NewNotice>> {
+        let outcome = target.reply.as_ref().map_or_else(|| "已办结".to_string(), |r| r.text.chars().take(200).collect());
+        let mut out = Vec::new();
+        for source in &target.merged_from {
+            let Some(case) = self.store.get_case(source.id).await? else { continue };
+            let Some(phone) = case.intake.citizen.phone.as_ref() else { continue };
+            let body = format!(
+                "您反映的问题（工单{}）已与同一事项的工单{}合并办理，现已办结。办理结果：{}",
+                case.number.as_str(),
+                target.number.as_str(),
+                outcome
+            );
+            out.push(minsheng_store::NewNotice {
+                dedup_key: format!("merged-outcome:{}:{}", case.id, target.version),
+                case_id: Some(case.id),
+                channel: "sms".into(),
+                recipient: phone.as_str().to_string(),
+                template: "merged_outcome".into(),
+                body,
+                payload: serde_json::json!({ "target": target.number.as_str(), "source": case.number.as_str() }),
+                created_at: now,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Marks each closed case the new one reports again (回潮), with a link to the new case.
+    async fn flag_recurrences(&self, new: &Case, closed: &[CaseLink], now: i64) -> DomainResult<()> {
+        let link = CaseLink { id: new.id, number: new.number.clone() };
+        let clocks = |c: &Case| self.running_clocks(c);
+        for old in closed {
+            // A concurrent change of the old case only means the flag is written on the next try.
+            for _ in 0..3 {
+                let Some(case) = self.store.get_case(old.id).await? else { break };
+                let note = Some("办结后 72 小时内又有同一地点、同一事项的诉求".to_string());
+                let change =
+                    change_for(&case, &Actor::system(), vec![EventKind::RecurrenceFlagged { case: link.clone() }], note, now, &clocks);
+                match self.store.append(vec![change]).await {
+                    Ok(_) => break,
+                    Err(minsheng_store::StoreError::Conflict { .. }) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Loads a case the actor may see, by id or number; anything else is "not found".
@@ -369,6 +490,29 @@ impl App {
         CaseDetail { case: case_json, citizen, timeline, actions, clocks }
     }
 
+    /// Checks that `code` is an item cases can be routed by; returns the catalogue version.
+    async fn routable_item(&self, code: &str) -> DomainResult<Option<i64>> {
+        let catalogue = self.current_catalogue().await?;
+        if catalogue.version == 0 {
+            return Ok(None);
+        }
+        if !catalogue.leaves().iter().any(|i| i.code == code) {
+            return Err(DomainError::invalid(
+                "catalogue_item",
+                format!("职责清单中没有可派单的事项 {code}"),
+                format!("no routable catalogue item {code}"),
+            ));
+        }
+        Ok(Some(catalogue.version))
+    }
+
+    /// Resolves a registered person (调解员、法律援助、专家) for an assignment.
+    async fn person_ref(&self, id: i64) -> DomainResult<minsheng_domain::people::PersonRef> {
+        self.store.get_person(id).await?.filter(|p| p.active).map(|p| p.as_ref()).ok_or_else(|| {
+            DomainError::invalid("person_id", format!("人员 {id} 不存在或已停用"), format!("person {id} does not exist or is inactive"))
+        })
+    }
+
     /// Resolves a unit id to the unit, refusing unknown ones with a field-named error.
     async fn unit_ref(&self, field: &str, id: UnitId) -> DomainResult<UnitRef> {
         match self.store.get_unit(id).await? {
@@ -390,7 +534,7 @@ impl App {
         let cmd = match request {
             A::AnswerOnSpot { answer } => Command::AnswerOnSpot { answer },
             A::Forward {} => Command::Forward,
-            A::Dispatch { lead_unit_id, assisting_unit_ids } => Command::Dispatch {
+            A::Dispatch { lead_unit_id, assisting_unit_ids, .. } => Command::Dispatch {
                 lead: self.unit_ref("lead_unit_id", lead_unit_id).await?,
                 assisting: self.unit_refs("assisting_unit_ids", &assisting_unit_ids).await?,
             },
@@ -454,8 +598,10 @@ impl App {
                 return Ok((Command::Merge { into: CaseLink { id: target.id, number: target.number.clone() } }, Some(target)));
             }
             A::Void { reason } => Command::Void { reason },
-            A::AddInfo {} => Command::AddInfo,
+            A::AddInfo { attachments } => Command::AddInfo { attachments: self.attachment_refs(actor, &attachments).await? },
             A::Withdraw {} => Command::Withdraw,
+            A::Reclassify { item } => Command::Reclassify { catalogue_version: self.routable_item(&item).await?, item },
+            A::AssignPerson { person_id } => Command::AssignPerson { person: self.person_ref(person_id).await? },
         };
         Ok((cmd, None))
     }
@@ -474,7 +620,7 @@ impl App {
         self.act_on(actor, case, version, request, note).await
     }
 
-    async fn act_on(
+    pub(crate) async fn act_on(
         &self,
         actor: &Actor,
         case: Case,
@@ -485,9 +631,44 @@ impl App {
         if case.version != version {
             return Err(DomainError::conflict(version, case.version));
         }
+        // A dispatch that corrects the item first records the correction (改分类).
+        let correction = match &request {
+            ActionRequest::Dispatch { catalogue_item: Some(item), .. } if case.intake.catalogue_item.as_deref() != Some(item.as_str()) => {
+                Some(Command::Reclassify { catalogue_version: self.routable_item(item).await?, item: item.clone() })
+            }
+            _ => None,
+        };
         let (command, merge_target) = self.resolve(actor, &case, request).await?;
         let now = self.clock.now();
-        let kinds = lifecycle::decide(&case, actor, &command, note.as_ref(), &self.settings.rules, now)?;
+        let mut kinds = Vec::new();
+        let mut current = case.clone();
+        if let Some(correction) = &correction {
+            kinds = lifecycle::decide(&case, actor, correction, None, &self.settings.rules, now)?;
+            for kind in &kinds {
+                current.apply(&Event {
+                    seq: current.version + 1,
+                    at: now,
+                    actor: stamp(actor),
+                    kind: kind.clone(),
+                    note: None,
+                    deadlines: None,
+                });
+            }
+        }
+        kinds.extend(lifecycle::decide(&current, actor, &command, note.as_ref(), &self.settings.rules, now)?);
+        // A new item gets a new routing proposal, with its reasons, on the case.
+        if kinds.iter().any(|k| matches!(k, EventKind::Reclassified { .. })) {
+            let mut intake = case.intake.clone();
+            if let Some(EventKind::Reclassified { to, catalogue_version, .. }) =
+                kinds.iter().find(|k| matches!(k, EventKind::Reclassified { .. }))
+            {
+                intake.catalogue_item = Some(to.clone());
+                intake.catalogue_version = *catalogue_version;
+            }
+            let (decision, _) = self.propose_routing(&intake).await?;
+            let at = kinds.iter().position(|k| matches!(k, EventKind::Reclassified { .. })).map_or(0, |i| i + 1);
+            kinds.insert(at, EventKind::Routed { decision });
+        }
         let note_text = note.map(|n| n.as_str().to_string());
         let clocks = |c: &Case| self.running_clocks(c);
         let urged = matches!(command, Command::Urge);
@@ -498,6 +679,14 @@ impl App {
             first.notices = self.urge_notices(&first.case, to_leader, note_text.as_deref().unwrap_or("请尽快办理"), now).await?;
         }
         self.climb_ladder(&mut first, now).await?;
+        // Word to the citizen: the result and the callback invitation, a redo.
+        let kinds: Vec<&EventKind> = first.events.iter().map(|e| &e.kind).collect();
+        let told = self.change_notices(&case, &first.case, &kinds, now).await?;
+        first.notices.extend(told);
+        // 并单: everyone who reported a merged-in case hears the outcome of the case that absorbed it.
+        if first.events.iter().any(|e| matches!(e.kind, EventKind::Closed { .. })) && !case.merged_from.is_empty() {
+            first.notices.extend(self.merged_outcome_notices(&first.case, now).await?);
+        }
         let mut changes = vec![first];
         if let Some(target) = merge_target {
             let kinds = lifecycle::decide_merge_target(&case, &target)?;
@@ -583,7 +772,7 @@ impl App {
         request: ActionRequest,
         note: Option<Note>,
     ) -> DomainResult<PublicCase> {
-        if !matches!(request, ActionRequest::AddInfo {} | ActionRequest::Withdraw {} | ActionRequest::Callback { .. }) {
+        if !matches!(request, ActionRequest::AddInfo { .. } | ActionRequest::Withdraw {} | ActionRequest::Callback { .. }) {
             return Err(DomainError::new(
                 ErrorCode::RoleForbidden,
                 "市民只能补充诉求、评价或撤诉",
@@ -667,6 +856,8 @@ pub fn summary(c: &Case) -> CaseSummary {
         received_at: minsheng_domain::format_time(c.received_at),
         updated_at: minsheng_domain::format_time(c.updated_at),
         version: c.version,
+        catalogue_item: c.intake.catalogue_item.clone(),
+        proposals: c.classification.as_ref().map(|k| k.proposals.clone()).unwrap_or_default(),
     }
 }
 

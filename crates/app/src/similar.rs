@@ -117,3 +117,43 @@ fn similar_of(c: &Case, score: f64, reasons: Vec<String>) -> SimilarCase {
         reasons,
     }
 }
+
+/// 回潮: how soon after closing a new report of the same matter and place flags the closed case.
+pub const RECURRENCE_WINDOW_MS: i64 = 72 * 3_600_000;
+
+impl App {
+    /// Cases closed in the last 72 hours that a new intake probably reports again (same item or
+    /// place, and alike by the duplicate scorer), best first, at most 3.
+    pub async fn recurrence_of(&self, intake: &Intake) -> DomainResult<Vec<minsheng_domain::case::CaseLink>> {
+        let now = self.clock.now();
+        let item = intake.catalogue_item.as_deref();
+        if item.is_none() && intake.place.division_unit_id.is_none() {
+            return Ok(Vec::new());
+        }
+        let closed = self.store.closed_since(now - RECURRENCE_WINDOW_MS, item, intake.place.division_unit_id, 50).await?;
+        if closed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (place, _) = self.read_place(&intake.place, intake.text.as_str()).await?;
+        let scorer = scorer();
+        let draft = scorer.prepare(&report_of("draft".into(), intake, now, place.district.as_ref().map(|d| d.id.to_string())));
+        let mut found: Vec<(f64, minsheng_domain::case::CaseLink)> = Vec::new();
+        for c in &closed {
+            // Two different catalogue items are two matters, however close the places.
+            if let (Some(a), Some(b)) = (item, c.intake.catalogue_item.as_deref())
+                && a != b
+            {
+                continue;
+            }
+            let district = self.district_of(c).await?;
+            // The closed case is compared as of its closing: a report days later is still "now" for it.
+            let other = scorer.prepare(&report_of(c.id.to_string(), &c.intake, now, district));
+            let s = scorer.score(&draft, &other).score;
+            if s >= PROPOSE_FROM {
+                found.push((s, minsheng_domain::case::CaseLink { id: c.id, number: c.number.clone() }));
+            }
+        }
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Ok(found.into_iter().take(3).map(|(_, l)| l).collect())
+    }
+}

@@ -42,6 +42,7 @@ fn intake(item: Option<&str>) -> Intake {
         catalogue_version: None,
         tags: vec![],
         external_id: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -45,6 +45,7 @@ fn intake(title: &str, phone: &str, item: Option<&str>) -> Intake {
         catalogue_version: None,
         tags: vec![],
         external_id: None,
+        attachments: Vec::new(),
     }
 }
 

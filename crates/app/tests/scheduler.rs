@@ -36,6 +36,7 @@ fn intake() -> Intake {
         catalogue_version: None,
         tags: vec![],
         external_id: None,
+        attachments: Vec::new(),
     }
 }
 

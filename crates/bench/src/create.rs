@@ -354,6 +354,7 @@ pub async fn store_create(a: StoreArgs) -> Result<String, String> {
                     actor: actor.clone(),
                     then: vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
                     deadlines: None,
+                    notices: Vec::new(),
                 };
                 let t0 = Instant::now();
                 match store.create_case(new).await {

@@ -179,3 +179,67 @@ pub async fn scheduler(a: SchedulerArgs) -> Result<String, String> {
     })
     .to_string())
 }
+
+#[derive(clap::Args)]
+pub struct RouteArgs {
+    /// A database seeded with `minsheng-bench seed` (a classifier is trained first if it has none).
+    #[arg(long)]
+    database: String,
+    /// Measured new cases.
+    #[arg(long, default_value_t = 500)]
+    iterations: usize,
+    /// Also take each case in (create_case: routing plus the write); off, only the decision.
+    #[arg(long)]
+    create: bool,
+}
+
+/// Issue 4: routing of one new case end to end — place, classification, routing and the
+/// duplicate search over the open cases — with the database as seeded.
+pub async fn route(a: RouteArgs) -> Result<String, String> {
+    let app = open(&a.database, Arc::new(SystemClock)).await?;
+    app.reload_catalogue().await.map_err(|e| e.message_en)?;
+    let err = |e: minsheng_domain::DomainError| e.message_en;
+    let started = Instant::now();
+    let trained = app.bootstrap_classifier().await.map_err(err)?;
+    let train_s = started.elapsed().as_secs_f64();
+    if let Some(v) = trained {
+        eprintln!("trained classifier v{v} from the base data in {train_s:.1} s");
+    }
+    let user = app.store.user_by_login("operator").await.map_err(|e| e.to_string())?.ok_or("no operator: seed the demo city first")?;
+    let actor = app.actor_for_user(&user).await.map_err(err)?;
+    let mut rng = crate::data::Rng::new(4);
+    let mut preview = Latency::new();
+    let mut create = Latency::new();
+    let (mut classified, mut similar_found) = (0usize, 0usize);
+    for i in 0..a.iterations + 20 {
+        let intake = crate::data::intake(&mut rng, None)?;
+        let t = Instant::now();
+        let p = app.preview_intake(&actor, &intake).await.map_err(err)?;
+        // The first calls load the model, the catalogue and the gazetteer: not measured.
+        if i >= 20 {
+            preview.record(t.elapsed());
+            classified += usize::from(p.classification.is_some_and(|c| !c.proposals.is_empty()));
+            similar_found += usize::from(!p.similar.is_empty());
+        }
+        if a.create {
+            let t = Instant::now();
+            app.create_case(&actor, intake, AfterIntake::Forward).await.map_err(err)?;
+            if i >= 20 {
+                create.record(t.elapsed());
+            }
+        }
+    }
+    eprintln!("preview (place + classification + routing + duplicates): {}", preview.line());
+    if a.create {
+        eprintln!("create_case (the same, plus recurrence and the write): {}", create.line());
+    }
+    Ok(json!({
+        "cases": app.store.count_cases().await.map_err(|e| e.to_string())?,
+        "classifier_trained_s": trained.map(|_| train_s),
+        "with_proposals": classified,
+        "with_similar": similar_found,
+        "preview": preview.json(),
+        "create": a.create.then(|| create.json()),
+    })
+    .to_string())
+}

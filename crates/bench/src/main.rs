@@ -49,6 +49,8 @@ enum Command {
     Metrics(figures::MetricsArgs),
     /// The clock watcher draining N pending deadlines spread over a window (issue 3).
     Scheduler(figures::SchedulerArgs),
+    /// Routing of one new case end to end with the database as seeded (issue 4).
+    Route(figures::RouteArgs),
     /// Resident memory of a process: VmRSS and VmHWM from /proc/PID/status.
     Rss(rss::Args),
 }
@@ -64,6 +66,7 @@ fn main() {
         match cli.command {
             Command::Create(a) => create::run(a).await,
             Command::Seed(a) => seed::run(a).await,
+            Command::Route(a) => figures::route(a).await,
             Command::Inbox(a) => inbox::run(a).await,
             Command::Lifecycle(a) => lifecycle::run(a).await,
             Command::Verify(a) => create::verify(a).await,

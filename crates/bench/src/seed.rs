@@ -330,6 +330,7 @@ async fn seed_batch(store: &dyn Store, world: &World, b: u64, totals: &mut Total
             actor: ActorStamp::from(&world.operator),
             then: vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
             deadlines: None,
+            notices: Vec::new(),
         });
         targets.push(target(&mut rng, i as f64 / world.total.max(1) as f64));
     }

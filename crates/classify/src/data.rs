@@ -71,7 +71,19 @@ fn csv_error(path: &Path, source: csv::Error) -> Error {
 /// Reads labelled examples. Every row needs a non-empty `label`.
 pub fn read_labelled_csv(path: impl AsRef<Path>) -> Result<Vec<Example>> {
     let path = path.as_ref();
-    let (mut reader, headers) = open(path)?;
+    let (reader, headers) = open(path)?;
+    labelled(reader, headers, path)
+}
+
+/// Reads labelled examples from CSV text (a file embedded in a program); `name` names it in errors.
+pub fn read_labelled_text(text: &str, name: &str) -> Result<Vec<Example>> {
+    let path = Path::new(name);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|source| csv_error(path, source))?.clone();
+    labelled(reader, headers, path)
+}
+
+fn labelled<R: std::io::Read>(mut reader: csv::Reader<R>, headers: StringRecord, path: &Path) -> Result<Vec<Example>> {
     let label = label_column(&headers).ok_or_else(|| Error::NoLabelColumn { path: path.to_owned(), found: found(&headers) })?;
     let columns = TextColumns::find(&headers, path)?;
     let mut out = Vec::new();

@@ -18,7 +18,7 @@ pub mod linear;
 mod model;
 pub mod text;
 
-pub use data::{dedup_exact, predict_csv, read_labelled_csv, read_unlabelled_csv};
+pub use data::{dedup_exact, predict_csv, read_labelled_csv, read_labelled_text, read_unlabelled_csv};
 pub use error::{Error, Result};
 pub use eval::{Evaluation, LabelMetrics};
 pub use features::FeatureConfig;
@@ -28,3 +28,11 @@ pub use model::{
     train,
 };
 pub use text::{Document, TOKENIZER_VERSION, TextForm};
+
+/// The labelled messages the classifier starts from (level-1 labels), shipped with the program:
+/// `data/train_raw.csv` and `data/train_segmented.csv` (see `data/README.md` for their source).
+pub fn base_examples() -> Result<Vec<Example>> {
+    let mut out = read_labelled_text(include_str!("../data/train_raw.csv"), "train_raw.csv")?;
+    out.extend(read_labelled_text(include_str!("../data/train_segmented.csv"), "train_segmented.csv")?);
+    Ok(out)
+}

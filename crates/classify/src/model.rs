@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -169,13 +169,27 @@ impl Model {
         w.flush().map_err(io)
     }
 
+    /// The model as JSON, as [`Model::save`] writes it (for keeping models in a database).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|source| Error::ModelFormat { path: PathBuf::from("<memory>"), source })
+    }
+
+    /// Reads a model from the JSON of [`Model::to_json`], with the checks of [`Model::load`].
+    pub fn from_json(json: &str) -> Result<Self> {
+        Self::from_bytes(json.as_bytes(), Path::new("<memory>"))
+    }
+
     /// Reads a model written by [`Model::save`], checking its format and tokenizer versions.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let io = |source| Error::Io { path: path.to_owned(), source };
         let bytes = std::fs::read(path).map_err(io)?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         let json = |source| Error::ModelFormat { path: path.to_owned(), source };
-        let header: Header = serde_json::from_slice(&bytes).map_err(json)?;
+        let header: Header = serde_json::from_slice(bytes).map_err(json)?;
         if header.format_version != FORMAT_VERSION {
             return Err(Error::ModelVersion { path: path.to_owned(), found: header.format_version, expected: FORMAT_VERSION });
         }
@@ -186,7 +200,7 @@ impl Model {
                 expected: TOKENIZER_VERSION.to_owned(),
             });
         }
-        let mut model: Model = serde_json::from_reader(BufReader::new(bytes.as_slice())).map_err(json)?;
+        let mut model: Model = serde_json::from_reader(BufReader::new(bytes)).map_err(json)?;
         model.vectorizer.rebuild_index();
         crate::text::warm_up();
         Ok(model)

@@ -114,7 +114,7 @@ pub fn public_timeline(events: &[Event]) -> Vec<PublicStep> {
             text: match &e.kind {
                 K::Replied { text, .. } => Some(text.clone()),
                 K::AnsweredOnSpot { answer } => Some(answer.clone()),
-                K::InfoAdded => e.note.clone(),
+                K::InfoAdded { .. } => e.note.clone(),
                 _ => None,
             },
         })

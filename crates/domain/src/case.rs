@@ -34,6 +34,7 @@ macro_rules! labelled_enum {
         }
     };
 }
+pub(crate) use labelled_enum;
 
 labelled_enum!(
     /// Where a case is in its lifecycle.
@@ -189,6 +190,12 @@ pub struct Citizen {
     pub confidential: bool,
     #[serde(default)]
     pub anonymous: bool,
+    /// The address their mail came from, or one they gave for answers by mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<crate::value::EmailAddress>,
+    /// Their OpenID when they wrote through the city's WeChat official account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_openid: Option<crate::value::WechatOpenId>,
 }
 
 /// Where the matter is.
@@ -222,6 +229,44 @@ pub struct Intake {
     pub tags: Vec<String>,
     /// An identifier in the source system, for imports and integrations.
     pub external_id: Option<String>,
+    /// Photos, documents and recordings that came with the report (附件).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachment::AttachmentRef>,
+}
+
+/// One catalogue item the classifier proposes, with its calibrated probability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemProposal {
+    pub item: String,
+    /// The item's path of names (category / subcategory / item).
+    pub name: String,
+    pub confidence: f64,
+}
+
+/// What the classifier said about a case at intake (智能分类).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Classification {
+    /// Best first; at most 3.
+    pub proposals: Vec<ItemProposal>,
+    /// The model version that proposed them.
+    pub model_version: Option<i64>,
+    pub catalogue_version: Option<i64>,
+    /// Whether the top proposal was at or above the threshold and the case went out without review.
+    pub auto: bool,
+    /// The threshold in force.
+    pub threshold: f64,
+}
+
+/// Who chose a case's catalogue item: what retraining may learn from (only people's choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ItemSource {
+    Operator,
+    Classifier,
+    Dispatcher,
 }
 
 /// The unit's reply (反馈).
@@ -391,6 +436,19 @@ pub struct Case {
     /// The joint meeting (会商) that last settled the lead and assisting units.
     #[serde(default)]
     pub joint_meeting: Option<JointMeeting>,
+    /// 智能分类: the classifier's proposals at intake (the top 3 a dispatcher reviews).
+    #[serde(default)]
+    pub classification: Option<Classification>,
+    /// Who chose the catalogue item in force: the operator, the classifier or a dispatcher.
+    #[serde(default)]
+    pub item_source: Option<ItemSource>,
+    /// The people (调解员、法律援助、专家) the case was assigned to, in order.
+    #[serde(default)]
+    pub people: Vec<crate::people::PersonRef>,
+    /// Cases closed shortly before that this one shows came back (回潮), or, on a closed case,
+    /// the newer cases that flagged it.
+    #[serde(default)]
+    pub recurrences: Vec<CaseLink>,
     pub final_reply: bool,
     pub answered_on_spot: bool,
     pub closed_at: Option<Millis>,
@@ -401,6 +459,8 @@ pub struct Case {
 impl Case {
     /// The fresh case that a `Received` event creates.
     pub fn new(id: CaseId, number: CaseNumber, intake: Intake, at: Millis, by: Option<UserId>) -> Case {
+        // An item given at intake was chosen by whoever took the case in.
+        let item_source = intake.catalogue_item.as_ref().map(|_| ItemSource::Operator);
         Case {
             id,
             number,
@@ -456,6 +516,10 @@ impl Case {
             last_urged_at: None,
             joint_meeting: None,
             routing: None,
+            classification: None,
+            item_source,
+            people: Vec::new(),
+            recurrences: Vec::new(),
             final_reply: false,
             answered_on_spot: false,
             closed_at: None,
@@ -693,7 +757,7 @@ impl Case {
                 self.reporters += reporters;
             }
             K::Voided { .. } => self.state = CaseState::Voided,
-            K::InfoAdded => self.info_added += 1,
+            K::InfoAdded { .. } => self.info_added += 1,
             K::Withdrawn => {
                 self.closed_at = Some(at);
                 self.state = CaseState::Withdrawn;
@@ -707,6 +771,31 @@ impl Case {
                 }
             }
             K::Routed { decision } => self.routing = Some(decision.clone()),
+            K::Classified { classification } => {
+                if classification.auto
+                    && let Some(top) = classification.proposals.first()
+                {
+                    self.intake.catalogue_item = Some(top.item.clone());
+                    self.intake.catalogue_version = classification.catalogue_version;
+                    self.item_source = Some(ItemSource::Classifier);
+                }
+                self.classification = Some(classification.clone());
+            }
+            K::Reclassified { to, catalogue_version, .. } => {
+                self.intake.catalogue_item = Some(to.clone());
+                self.intake.catalogue_version = *catalogue_version;
+                self.item_source = Some(ItemSource::Dispatcher);
+            }
+            K::PersonAssigned { person } => {
+                if !self.people.iter().any(|p| p.id == person.id) {
+                    self.people.push(person.clone());
+                }
+            }
+            K::RecurrenceFlagged { case } => {
+                if !self.recurrences.iter().any(|c| c.id == case.id) {
+                    self.recurrences.push(case.clone());
+                }
+            }
             K::JointMeetingHeld { lead, assisting } => {
                 let lead_changes = self.lead_unit.as_ref().map(|u| u.id) != Some(lead.id);
                 self.joint_meeting = Some(JointMeeting { at, lead: lead.clone(), assisting: assisting.clone(), by: event.actor.user_id });

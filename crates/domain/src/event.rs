@@ -116,7 +116,11 @@ pub enum EventKind {
     /// 作废
     Voided { reason: VoidReason },
     /// 市民补充
-    InfoAdded,
+    InfoAdded {
+        /// Files that came with the addition (photos, documents, recordings).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::attachment::AttachmentRef>,
+    },
     /// 市民撤诉
     Withdrawn,
     /// 时限预警 (yellow, 75 % used) or 超时 (red): raised by the scheduler, once per clock and level.
@@ -125,6 +129,14 @@ pub enum EventKind {
     JointMeetingHeld { lead: UnitRef, assisting: Vec<UnitRef> },
     /// 派单建议: who should act and why (item × place), worked out at intake.
     Routed { decision: crate::routing::RoutingDecision },
+    /// 智能分类: the classifier's proposals; `auto` when the case went out without review.
+    Classified { classification: crate::case::Classification },
+    /// 改分类: a dispatcher corrected the catalogue item (training data for the classifier).
+    Reclassified { from: Option<String>, to: String, catalogue_version: Option<i64> },
+    /// 指定人员: a mediator, legal aid or expert takes the case by name.
+    PersonAssigned { person: crate::people::PersonRef },
+    /// 回潮: a new case about the same matter and place came in soon after this one closed.
+    RecurrenceFlagged { case: crate::case::CaseLink },
 }
 
 impl EventKind {
@@ -163,11 +175,15 @@ impl EventKind {
             K::MergedInto { .. } => "merged_into",
             K::MergedFrom { .. } => "merged_from",
             K::Voided { .. } => "voided",
-            K::InfoAdded => "info_added",
+            K::InfoAdded { .. } => "info_added",
             K::Withdrawn => "withdrawn",
             K::Warned { .. } => "warned",
             K::JointMeetingHeld { .. } => "joint_meeting_held",
             K::Routed { .. } => "routed",
+            K::Classified { .. } => "classified",
+            K::Reclassified { .. } => "reclassified",
+            K::PersonAssigned { .. } => "person_assigned",
+            K::RecurrenceFlagged { .. } => "recurrence_flagged",
         }
     }
 
@@ -215,7 +231,7 @@ impl EventKind {
             K::MergedInto { target } => format!("并入工单 {}", target.number),
             K::MergedFrom { source, .. } => format!("工单 {} 并入本单", source.number),
             K::Voided { reason } => format!("作废（{}）", reason.label_zh()),
-            K::InfoAdded => "市民补充诉求".into(),
+            K::InfoAdded { .. } => "市民补充诉求".into(),
             K::Withdrawn => "市民撤诉".into(),
             K::Warned { step, level: crate::deadline::Light::Red } => format!("{}已超时（红灯）", step.label_zh()),
             K::Warned { step, .. } => format!("{}即将到期（黄灯预警）", step.label_zh()),
@@ -231,6 +247,14 @@ impl EventKind {
                     format!("会商：{}牵头，{}协办", lead.name, names.join("、"))
                 }
             }
+            K::Classified { classification } => match (classification.proposals.first(), classification.auto) {
+                (Some(top), true) => format!("智能分类：{}（置信度 {:.0}%，自动派单）", top.name, top.confidence * 100.0),
+                (Some(top), false) => format!("智能分类建议：{}（置信度 {:.0}%，待人工审核）", top.name, top.confidence * 100.0),
+                (None, _) => "智能分类：无建议，待人工审核".into(),
+            },
+            K::Reclassified { to, .. } => format!("改分类为 {to}"),
+            K::PersonAssigned { person } => format!("指定{}：{}（{}）", person.kind.label_zh(), person.name, person.organisation),
+            K::RecurrenceFlagged { case } => format!("回潮：办结后又有同一事项诉求（工单 {}）", case.number),
         }
     }
 
@@ -264,7 +288,7 @@ impl EventKind {
                 | K::Resumed
                 | K::MergedInto { .. }
                 | K::Voided { .. }
-                | K::InfoAdded
+                | K::InfoAdded { .. }
                 | K::Withdrawn
         )
     }

@@ -9,19 +9,25 @@
 //! - [`lifecycle`]: the commands and the pure `decide` function that turns a command into events
 //!   or refuses it with a reason naming the state, the action and why.
 //! - [`deadline`]: which clocks (时限) run in which state and when each is due.
+//! - [`attachment`]: files that come with a report or an addition (附件), by reference.
 //! - [`access`]: visibility of cases and masking of personal data.
+//! - [`people`]: the registry of mediators, legal aid and experts (人员库) and who suits a case.
+//! - [`knowledge`]: knowledge-base articles (知识库) and their review.
 //! - [`error`]: the refusal type with stable codes and Chinese and English messages.
 
 pub mod access;
+pub mod attachment;
 pub mod case;
 pub mod catalogue;
 pub mod deadline;
 pub mod error;
 pub mod escalation;
 pub mod event;
+pub mod knowledge;
 pub mod lifecycle;
 pub mod metrics;
 pub mod org;
+pub mod people;
 pub mod routing;
 pub mod value;
 

@@ -132,8 +132,19 @@ pub enum Command {
     Void {
         reason: VoidReason,
     },
-    AddInfo,
+    AddInfo {
+        attachments: Vec<crate::attachment::AttachmentRef>,
+    },
     Withdraw,
+    /// 改分类: the dispatcher corrects the catalogue item (the classifier learns from it).
+    Reclassify {
+        item: String,
+        catalogue_version: Option<i64>,
+    },
+    /// 指定人员: a named mediator, legal aid or expert takes the case.
+    AssignPerson {
+        person: crate::people::PersonRef,
+    },
 }
 
 /// The name of a command without its data: what permission tables and menus talk about.
@@ -170,6 +181,8 @@ pub enum Action {
     Void,
     AddInfo,
     Withdraw,
+    Reclassify,
+    AssignPerson,
 }
 
 /// Whether an action needs a written reason (the note of the event).
@@ -205,6 +218,8 @@ enum UnitCheck {
     Assisting,
     /// Unit leaders of the lead unit may call back (Haikou: whoever handles it calls back).
     LeadLeaderOrCentre,
+    /// Unit roles must hold the order; centre roles act on any case.
+    HolderOrCentre,
 }
 
 struct Rule {
@@ -215,7 +230,7 @@ struct Rule {
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::AnswerOnSpot,
         Action::Forward,
         Action::Dispatch,
@@ -245,6 +260,8 @@ impl Action {
         Action::Void,
         Action::AddInfo,
         Action::Withdraw,
+        Action::Reclassify,
+        Action::AssignPerson,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -278,6 +295,8 @@ impl Action {
             Action::Void => "void",
             Action::AddInfo => "add_info",
             Action::Withdraw => "withdraw",
+            Action::Reclassify => "reclassify",
+            Action::AssignPerson => "assign_person",
         }
     }
 
@@ -316,6 +335,8 @@ impl Action {
             Action::Void => "作废",
             Action::AddInfo => "补充诉求",
             Action::Withdraw => "撤诉",
+            Action::Reclassify => "改分类",
+            Action::AssignPerson => "指定人员",
         }
     }
 
@@ -373,6 +394,14 @@ impl Action {
             Action::Void => (&[R::Dispatcher, R::Supervisor], OPEN, UnitCheck::None, NoteRule::Required),
             Action::AddInfo => (&[R::Citizen, R::Operator, R::System], OPEN, UnitCheck::None, NoteRule::Required),
             Action::Withdraw => (&[R::Citizen, R::Operator, R::System], OPEN, UnitCheck::None, NoteRule::Optional),
+            Action::Reclassify => (&[R::Dispatcher, R::Leader, R::System], OPEN, UnitCheck::None, NoteRule::Optional),
+            // The unit holding the order names who handles it; the centre may too.
+            Action::AssignPerson => (
+                &[R::UnitHandler, R::UnitLeader, R::Dispatcher, R::Supervisor, R::Leader, R::System],
+                &[S::Dispatched, S::Handling, S::Unsatisfied, S::Suspended],
+                UnitCheck::HolderOrCentre,
+                NoteRule::Optional,
+            ),
         };
         Rule { roles, states, unit, note }
     }
@@ -422,8 +451,10 @@ impl Command {
             Command::JointMeeting { .. } => Action::JointMeeting,
             Command::Merge { .. } => Action::Merge,
             Command::Void { .. } => Action::Void,
-            Command::AddInfo => Action::AddInfo,
+            Command::AddInfo { .. } => Action::AddInfo,
             Command::Withdraw => Action::Withdraw,
+            Command::Reclassify { .. } => Action::Reclassify,
+            Command::AssignPerson { .. } => Action::AssignPerson,
         }
     }
 }
@@ -461,6 +492,9 @@ pub fn check_permitted(case: &Case, actor: &Actor, action: Action) -> DomainResu
         UnitCheck::Assisting => actor_unit.is_some_and(|id| case.assisting.iter().any(|a| a.unit.id == id)),
         UnitCheck::LeadLeaderOrCentre => {
             !actor.role.is_unit_role() || (actor_unit.is_some() && case.lead_unit.as_ref().map(|u| u.id) == actor_unit)
+        }
+        UnitCheck::HolderOrCentre => {
+            !actor.role.is_unit_role() || (actor_unit.is_some() && case.handling_unit.as_ref().map(|u| u.id) == actor_unit)
         }
     };
     if !unit_ok {
@@ -806,8 +840,20 @@ pub fn decide(
             vec![K::MergedInto { target: into.clone() }]
         }
         Command::Void { reason } => vec![K::Voided { reason: *reason }],
-        Command::AddInfo => vec![K::InfoAdded],
+        Command::AddInfo { attachments } => vec![K::InfoAdded { attachments: attachments.clone() }],
         Command::Withdraw => vec![K::Withdrawn],
+        Command::Reclassify { item, catalogue_version } => {
+            if case.intake.catalogue_item.as_deref() == Some(item.as_str()) {
+                return Err(rule_violation(case, action, "新分类与当前分类相同", "the case already has this item"));
+            }
+            vec![K::Reclassified { from: case.intake.catalogue_item.clone(), to: item.clone(), catalogue_version: *catalogue_version }]
+        }
+        Command::AssignPerson { person } => {
+            if case.people.iter().any(|p| p.id == person.id) {
+                return Err(rule_violation(case, action, format!("已指定{}", person.name), format!("{} is already assigned", person.name)));
+            }
+            vec![K::PersonAssigned { person: person.clone() }]
+        }
     };
     Ok(events)
 }

@@ -155,6 +155,88 @@ impl From<PhoneNumber> for String {
     }
 }
 
+/// An e-mail address as a citizen gave it (or as their mail came from). Checked only for shape:
+/// one `@`, a dotted domain, no spaces or control characters, at most 254 characters; stored in
+/// lower case so one citizen is one address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(value: &str) -> DomainResult<Self> {
+        let s = value.trim().to_lowercase();
+        let bad = || DomainError::invalid("email", "不是有效的电子邮件地址", "not a valid e-mail address");
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')) {
+            return Err(bad());
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
+        let domain_ok = domain.contains('.')
+            && domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
+            && !domain.contains('@');
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+            return Err(bad());
+        }
+        Ok(EmailAddress(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// zh***@example.com: the first two characters of the local part and the domain.
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
+        let head: String = local.chars().take(2).collect();
+        format!("{head}***@{domain}")
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = DomainError;
+    fn try_from(value: String) -> DomainResult<Self> {
+        Self::parse(&value)
+    }
+}
+impl From<EmailAddress> for String {
+    fn from(value: EmailAddress) -> String {
+        value.0
+    }
+}
+
+/// A WeChat user's OpenID within the city's official account (公众号): 1–64 characters of
+/// letters, digits, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "String", into = "String")]
+pub struct WechatOpenId(String);
+
+impl WechatOpenId {
+    pub fn parse(value: &str) -> DomainResult<Self> {
+        let s = value.trim();
+        if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(DomainError::invalid("wechat_openid", "不是有效的微信 OpenID", "not a valid WeChat OpenID"));
+        }
+        Ok(WechatOpenId(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for WechatOpenId {
+    type Error = DomainError;
+    fn try_from(value: String) -> DomainResult<Self> {
+        Self::parse(&value)
+    }
+}
+impl From<WechatOpenId> for String {
+    fn from(value: WechatOpenId) -> String {
+        value.0
+    }
+}
+
 /// 工单编号: the city prefix, the intake date (China time) and a daily sequence, e.g.
 /// `HK20261122000123`. A child order takes a `-01` suffix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

@@ -242,7 +242,7 @@ fn busy_case() -> Sim {
     sim.ok(&handler(ECOLOGY), Command::AssistReply, Some("内部：协办意见"));
     sim.ok(&handler(EAST), Command::RequestExtension { days: 2 }, Some("内部：等待配件"));
     sim.ok(&dispatcher(), Command::ReviewExtension { approve: false, days: None }, Some("内部：不予延期"));
-    sim.ok(&citizen_actor(), Command::AddInfo, Some("补充：晚上积水更严重"));
+    sim.ok(&citizen_actor(), Command::AddInfo { attachments: Vec::new() }, Some("补充：晚上积水更严重"));
     sim.ok(&handler(EAST), Command::Reply { text: note(REPLY_TEXT), solved: Solved::Solved }, Some("内部：附现场照片"));
     sim.ok(&dispatcher(), Command::ReviewReply { pass: true }, Some("内部：审核通过"));
     sim.ok(
@@ -341,7 +341,7 @@ fn citizen_visibility_of_every_event_kind() {
                 | EventKind::Dispatched { .. }
                 | EventKind::Signed
                 | EventKind::Contacted { .. }
-                | EventKind::InfoAdded
+                | EventKind::InfoAdded { .. }
                 | EventKind::Replied { .. }
                 | EventKind::CallbackRecorded { .. }
                 | EventKind::Closed { .. }

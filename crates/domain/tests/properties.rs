@@ -210,8 +210,10 @@ fn build_command(action: Action, d: &Data, case: &Case) -> Command {
         Action::JointMeeting => Command::JointMeeting { lead: unit(d.a), assisting: assisting(d.a) },
         Action::Merge => Command::Merge { into: link(if d.into_self { case.id } else { case.id + 1 }) },
         Action::Void => Command::Void { reason: VoidReason::ALL[d.decision as usize % VoidReason::ALL.len()] },
-        Action::AddInfo => Command::AddInfo,
+        Action::AddInfo => Command::AddInfo { attachments: Vec::new() },
         Action::Withdraw => Command::Withdraw,
+        Action::Reclassify => Command::Reclassify { item: if d.flag { "A01".into() } else { "A02".into() }, catalogue_version: None },
+        Action::AssignPerson => Command::AssignPerson { person: common::person(d.leader) },
     }
 }
 
@@ -458,7 +460,7 @@ fn random_sequences_reach_every_state() {
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
     let strategy = (rules(), prop::collection::vec(step(), 30..40));
     let mut seen: Vec<CaseState> = Vec::new();
-    for _ in 0..80 {
+    for _ in 0..200 {
         let (rules, steps) = strategy.new_tree(&mut runner).unwrap().current();
         let visited = run(start(rules, CaseType::Complaint, true, false), &steps, false).unwrap();
         for s in visited {

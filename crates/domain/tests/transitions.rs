@@ -26,7 +26,7 @@ fn reach_gets_every_state() {
 
 #[test]
 fn action_table_is_complete_and_named() {
-    assert_eq!(Action::ALL.len(), 29);
+    assert_eq!(Action::ALL.len(), 31);
     for action in Action::ALL {
         assert_eq!(Action::parse(action.as_str()), Some(action));
         assert!(!action.label_zh().is_empty());
@@ -761,7 +761,7 @@ fn suspend_and_resume_return_to_the_exact_state() {
         sim.refused(&handler(EAST), Command::Contact { method: ContactMethod::Phone }, Some("联系"), ErrorCode::InvalidState);
         sim.refused(&dispatcher(), Command::Suspend, Some("再次挂起"), ErrorCode::InvalidState);
         sim.ok(&supervisor(), Command::Urge, None);
-        sim.ok(&citizen_actor(), Command::AddInfo, Some("补充：积水已有一周"));
+        sim.ok(&citizen_actor(), Command::AddInfo { attachments: Vec::new() }, Some("补充：积水已有一周"));
         sim.ok(&city_leader(), Command::Resume, None);
         assert_eq!(sim.state(), from);
         assert!(sim.case.suspended_from.is_none());
@@ -888,15 +888,15 @@ fn void_requires_a_note() {
 #[test]
 fn citizen_withdraws_and_adds_information() {
     let mut sim = reach(CaseState::Handling);
-    sim.refused(&citizen_actor(), Command::AddInfo, None, ErrorCode::InvalidInput);
-    sim.ok(&citizen_actor(), Command::AddInfo, Some("积水处还有一个井盖松动"));
+    sim.refused(&citizen_actor(), Command::AddInfo { attachments: Vec::new() }, None, ErrorCode::InvalidInput);
+    sim.ok(&citizen_actor(), Command::AddInfo { attachments: Vec::new() }, Some("积水处还有一个井盖松动"));
     assert_eq!(sim.case.info_added, 1);
     assert_eq!(sim.state(), CaseState::Handling);
     sim.refused(&handler(EAST), Command::Withdraw, None, ErrorCode::RoleForbidden);
     sim.ok(&citizen_actor(), Command::Withdraw, None);
     assert_eq!(sim.state(), CaseState::Withdrawn);
     assert_eq!(sim.case.closed_at, Some(sim.now));
-    sim.refused(&citizen_actor(), Command::AddInfo, Some("再补充"), ErrorCode::InvalidState);
+    sim.refused(&citizen_actor(), Command::AddInfo { attachments: Vec::new() }, Some("再补充"), ErrorCode::InvalidState);
 }
 
 /// Every action with NoteRule::Required is refused with InvalidInput (field "note") without one,

@@ -17,6 +17,9 @@ pub struct FileConfig {
     pub listen: Option<String>,
     /// The case-number prefix (城市代码), e.g. `HK`.
     pub number_prefix: Option<String>,
+    /// Where this node keeps its search index (default: beside an SQLite database, else
+    /// `./data/search`). One server process per directory.
+    pub search_dir: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -24,6 +27,15 @@ pub struct Config {
     pub database_url: String,
     pub listen: String,
     pub number_prefix: Option<String>,
+    pub search_dir: PathBuf,
+}
+
+/// `x.db` → `x.search` beside it for SQLite; `./data/search` otherwise.
+fn default_search_dir(database_url: &str) -> PathBuf {
+    match database_url.strip_prefix("sqlite://") {
+        Some(path) => Path::new(path).with_extension("search"),
+        None => PathBuf::from("./data/search"),
+    }
 }
 
 /// Reads `path` if given, else `./minsheng.toml` if present.
@@ -38,12 +50,13 @@ pub fn load(path: Option<&Path>, database_flag: Option<String>, listen_flag: Opt
         None => FileConfig::default(),
     };
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let database_url =
+        database_flag.or_else(|| env("MINSHENG_DATABASE_URL")).or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE.into());
+    let search_dir = env("MINSHENG_SEARCH_DIR").or(file.search_dir).map_or_else(|| default_search_dir(&database_url), PathBuf::from);
     Ok(Config {
-        database_url: database_flag
-            .or_else(|| env("MINSHENG_DATABASE_URL"))
-            .or(file.database_url)
-            .unwrap_or_else(|| DEFAULT_DATABASE.into()),
         listen: listen_flag.or_else(|| env("MINSHENG_LISTEN")).or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
         number_prefix: env("MINSHENG_NUMBER_PREFIX").or(file.number_prefix),
+        database_url,
+        search_dir,
     })
 }

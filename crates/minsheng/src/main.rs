@@ -138,6 +138,22 @@ enum ClassifierCommand {
         #[arg(long, value_name = "FILE.csv")]
         input: PathBuf,
     },
+    /// Retrain the platform's model from its history (cases whose item a person chose or
+    /// corrected) plus the shipped base data, save it as a new version and make it active.
+    Retrain {
+        /// Leave out the shipped base data.
+        #[arg(long)]
+        no_base: bool,
+        /// Save the model without making it active.
+        #[arg(long)]
+        no_activate: bool,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The platform's saved models with their evaluation (the active one marked).
+    Models,
+    /// Make a saved model version the active one.
+    Activate { version: i64 },
 }
 
 #[derive(Subcommand)]
@@ -242,8 +258,10 @@ fn fail(msg: impl std::fmt::Display) -> ! {
 async fn main() {
     let cli = Cli::parse();
     init_logging();
-    // The classifier works on files only: no database is opened for it.
-    if let Command::Classifier(c) = &cli.command {
+    // The classifier's file commands need no database.
+    if let Command::Classifier(c) = &cli.command
+        && !matches!(c, ClassifierCommand::Retrain { .. } | ClassifierCommand::Models | ClassifierCommand::Activate { .. })
+    {
         if let Err(e) = classifier(c) {
             fail(e);
         }
@@ -293,12 +311,16 @@ async fn main() {
         Command::Import { file, unit, batch } => import(&app, &file, unit, batch).await,
         Command::Calendar(c) => calendar(&app, c).await,
         Command::Catalogue(c) => catalogue(&app, c).await,
-        Command::Classifier(_) | Command::Hotspots { .. } => Ok(()),
+        Command::Classifier(c) => platform_classifier(&app, c).await,
+        Command::Hotspots { .. } => Ok(()),
         Command::Deadline { start, working_days, working_hours, hours } => deadline(&app, &start, working_days, working_hours, hours).await,
     };
     if let Err(e) = result {
         fail(e);
     }
+    // Done: do not wait for background work still running (a first classifier being trained is
+    // simply trained again at the next start).
+    std::process::exit(0);
 }
 
 async fn catalogue(app: &App, c: CatalogueCommand) -> Result<(), String> {
@@ -405,6 +427,19 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
     println!();
     tracing::info!(%addr, engine = ?app.store.engine(), "listening");
     spawn_watcher(app.clone());
+    spawn_search_follower(app.clone(), &cfg.search_dir)?;
+    // A new installation trains its first classifier from the shipped base data, in the
+    // background (about 20 s); until then cases go to the dispatchers unclassified.
+    if std::env::var("MINSHENG_CLASSIFIER_BOOTSTRAP").map_or(true, |v| v != "0") {
+        let app = app.clone();
+        tokio::spawn(async move {
+            match app.bootstrap_classifier().await {
+                Ok(Some(v)) => tracing::info!(version = v, "first classifier model trained from the base data"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e.message_en, "could not train the first classifier model"),
+            }
+        });
+    }
     let has_web = web.join("index.html").is_file();
     if !has_web {
         tracing::warn!(dir = %web.display(), "no built web application there; serving the API only (build it with: cd web && npm ci && npm run build)");
@@ -412,6 +447,26 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
     let router = minsheng_api::router_with_web(app, Some(web));
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
     tracing::info!("stopped: in-flight requests finished");
+    Ok(())
+}
+
+/// Opens this node's search index and keeps it current: every second it reads the cases changed
+/// since its checkpoint (a new or reset index is rebuilt first, while the server already answers).
+fn spawn_search_follower(app: App, dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let index = minsheng_search::CaseIndex::open(dir, &minsheng_search::IndexOptions::default())
+        .map_err(|e| format!("search index {}: {e}", dir.display()))?;
+    app.attach_search(index);
+    tokio::spawn(async move {
+        loop {
+            match app.sync_search().await {
+                Ok(r) if r.rebuilt => tracing::info!(cases = r.read, "search index rebuilt from the database"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e.message_en, "search index follow-up failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
     Ok(())
 }
 
@@ -503,8 +558,60 @@ fn classifier(c: &ClassifierCommand) -> Result<(), String> {
             let examples = mc::read_labelled_csv(input).map_err(|e| e.to_string())?;
             print!("{}", mc::evaluate(&model, &examples));
         }
+        ClassifierCommand::Retrain { .. } | ClassifierCommand::Models | ClassifierCommand::Activate { .. } => {}
     }
     Ok(())
+}
+
+/// The classifier commands that work on the platform's database.
+async fn platform_classifier(app: &App, c: ClassifierCommand) -> Result<(), String> {
+    let err = |e: minsheng_domain::DomainError| format!("{} / {}", e.message_zh, e.message_en);
+    match c {
+        ClassifierCommand::Retrain { no_base, no_activate, note } => {
+            let options = minsheng_app::classifier::RetrainOptions {
+                include_base: no_base.then_some(false),
+                activate: !no_activate,
+                note: note.or_else(|| Some("命令行重新训练".into())),
+                train: None,
+            };
+            let r = app.retrain(&cli_actor(), options).await.map_err(err)?;
+            println!(
+                "已训练模型 v{} trained: {} cases from the history + {} base messages, {} labels, {:.1} s; macro-F1 {} (cross-validated){}",
+                r.model.version,
+                r.history_examples,
+                r.base_examples,
+                r.model.labels,
+                r.seconds,
+                r.model.evaluation["macro_f1"].as_f64().map_or("-".into(), |f| format!("{f:.4}")),
+                if r.model.active { "; active" } else { "" }
+            );
+        }
+        ClassifierCommand::Models => print_models(&app.models().await.map_err(err)?),
+        ClassifierCommand::Activate { version } => {
+            app.activate_model(&cli_actor(), version).await.map_err(err)?;
+            print_models(&app.models().await.map_err(err)?);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn print_models(models: &[minsheng_store::ModelInfo]) {
+    println!("{:<8} {:<20} {:>8} {:>7} {:>9} {:>9}  note", "version", "created", "examples", "labels", "accuracy", "macro-F1");
+    for m in models {
+        let f = |k: &str| m.evaluation[k].as_f64().map_or("-".into(), |v| format!("{v:.4}"));
+        println!(
+            "{:<8} {:<20} {:>8} {:>7} {:>9} {:>9}  {}{}",
+            format!("v{}", m.version),
+            minsheng_domain::format_time(m.created_at).chars().take(19).collect::<String>(),
+            m.examples,
+            m.labels,
+            f("accuracy"),
+            f("macro_f1"),
+            if m.active { "[active] " } else { "" },
+            m.note.clone().unwrap_or_default()
+        );
+    }
 }
 
 async fn calendar(app: &App, c: CalendarCommand) -> Result<(), String> {

@@ -129,6 +129,7 @@ fn serve_prints_logins_and_shuts_down_gracefully() {
     std::fs::write(&cfg, format!("database_url = \"sqlite://{}/m.db\"\nlisten = \"127.0.0.1:0\"\n", dir.display())).unwrap();
     let mut child = Command::new(BIN)
         .args(["--config", cfg.to_str().unwrap(), "serve", "--demo"])
+        .env("MINSHENG_CLASSIFIER_BOOTSTRAP", "0")
         .env_remove("MINSHENG_DATABASE_URL")
         .env_remove("MINSHENG_LISTEN")
         .stdout(Stdio::piped())

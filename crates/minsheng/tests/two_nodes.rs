@@ -38,20 +38,25 @@ async fn two_nodes_fire_each_warning_exactly_once() {
             catalogue_version: None,
             tags: vec![],
             external_id: None,
+            attachments: Vec::new(),
         };
         ids.push(app.create_case(&operator, intake, AfterIntake::Forward).await.unwrap().case["id"].as_i64().unwrap());
     }
-    let start_node = || {
+    let start_node = |n: usize| {
+        // Each node keeps its own search index (one process per index directory).
+        let search = std::env::temp_dir().join(format!("minsheng-two-nodes-{}-{n}", std::process::id()));
         Command::new(env!("CARGO_BIN_EXE_minsheng"))
             .args(["--database", &url, "serve", "--listen", "127.0.0.1:0"])
             .env("MINSHENG_WATCH_INTERVAL_MS", "20")
+            .env("MINSHENG_SEARCH_DIR", &search)
+            .env("MINSHENG_CLASSIFIER_BOOTSTRAP", "0")
             .env_remove("MINSHENG_DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap()
     };
-    let mut nodes = [start_node(), start_node()];
+    let mut nodes = [start_node(1), start_node(2)];
     let count = |events: &[minsheng_domain::event::Event]| events.iter().filter(|e| matches!(e.kind, EventKind::Warned { .. })).count();
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
@@ -66,6 +71,9 @@ async fn two_nodes_fire_each_warning_exactly_once() {
     }
     // Let both nodes keep trying for a while: nothing more may appear.
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    for n in &mut nodes {
+        assert!(n.try_wait().unwrap().is_none(), "both nodes ran the whole time");
+    }
     for n in &mut nodes {
         let _ = Command::new("kill").arg("-TERM").arg(n.id().to_string()).status();
         let _ = n.wait();

@@ -47,6 +47,7 @@ async fn main() {
                     actor,
                     then: vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
                     deadlines: None,
+                    notices: Vec::new(),
                 };
                 store.create_case(new).await.unwrap();
             }

@@ -13,9 +13,14 @@ use minsheng_domain::org::{Role, UnitId, UnitKind, UserId};
 use minsheng_domain::{DomainError, Millis};
 use serde::{Deserialize, Serialize};
 
+mod channels;
 pub mod postgres;
+mod registry;
 mod rollup;
 pub mod sqlite;
+
+pub use channels::{AttachmentRecord, CitizenFlag};
+pub use registry::{ArticleQuery, ArticleRevision, CasePerson, ImportedPerson, KnowledgeStamp, PeopleQuery, PersonLoad, PersonRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -158,6 +163,33 @@ pub struct NewCase {
     pub then: Vec<FollowUp>,
     /// The clocks running once `then` is applied (computed by the application).
     pub deadlines: Option<Vec<minsheng_domain::deadline::Deadline>>,
+    /// Notices the intake causes (the citizen's acknowledgement), written in the creating
+    /// transaction. The number is not known before: the store sets `case_id` and replaces
+    /// [`CASE_NUMBER_MARK`] in the dedup key, the body and the payload with the new number.
+    pub notices: Vec<NewNotice>,
+}
+
+/// Stands for the case number in the notices of a [`NewCase`].
+pub const CASE_NUMBER_MARK: &str = "{case_number}";
+
+impl NewCase {
+    /// The notices with the new case's id and number filled in.
+    pub fn notices_for(&self, case: &Case) -> Vec<NewNotice> {
+        let number = case.number.as_str();
+        self.notices
+            .iter()
+            .map(|n| {
+                let payload = serde_json::to_string(&n.payload).unwrap_or_default().replace(CASE_NUMBER_MARK, number);
+                NewNotice {
+                    dedup_key: n.dedup_key.replace(CASE_NUMBER_MARK, number),
+                    case_id: Some(case.id),
+                    body: n.body.replace(CASE_NUMBER_MARK, number),
+                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                    ..n.clone()
+                }
+            })
+            .collect()
+    }
 }
 
 /// An event written right after `Received` in the creating transaction.
@@ -602,6 +634,116 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>>;
     async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    // Classifier models and followers of the case table.
+    /// Saves a trained model as the next version (not active yet).
+    async fn save_model(&self, model: NewModel) -> StoreResult<ModelInfo>;
+    /// Every model, newest first, without the model data.
+    async fn models(&self) -> StoreResult<Vec<ModelInfo>>;
+    /// The model data (JSON) of one version.
+    async fn model_data(&self, version: i64) -> StoreResult<Option<String>>;
+    /// Makes one version the active model (and no other); false if there is no such version.
+    async fn activate_model(&self, version: i64) -> StoreResult<bool>;
+    /// Cases in id order after `after_id`; with `only_with_item`, those with a catalogue item
+    /// (the history a classifier learns from). For rebuilds and retraining.
+    async fn scan_cases(&self, after_id: CaseId, limit: u32, only_with_item: bool) -> StoreResult<Vec<Case>>;
+    /// Cases changed after `(since, after_id)` in `(updated_at, id)` order: what a follower
+    /// (a node's search index) has not seen yet.
+    async fn cases_changed_since(&self, since: Millis, after_id: CaseId, limit: u32) -> StoreResult<Vec<Case>>;
+    /// Cases closed at or after `since` with this catalogue item or in this division (回潮 candidates).
+    async fn closed_since(&self, since: Millis, item: Option<&str>, division_unit_id: Option<UnitId>, limit: u32)
+    -> StoreResult<Vec<Case>>;
+
+    // 知识库 and people registry
+    /// Adds a person to the registry (人员库); a person of the same name and organisation is a
+    /// [`StoreError::Duplicate`].
+    async fn insert_person(&self, person: minsheng_domain::people::PersonDraft, at: Millis) -> StoreResult<PersonRecord>;
+    /// Adds or updates (by name and organisation) many people in one transaction: all or nothing.
+    async fn import_people(&self, people: Vec<minsheng_domain::people::PersonDraft>, at: Millis) -> StoreResult<Vec<ImportedPerson>>;
+    /// Rewrites a person (by id) with the record's fields and `updated_at`.
+    async fn update_person(&self, person: PersonRecord) -> StoreResult<PersonRecord>;
+    async fn get_person(&self, id: i64) -> StoreResult<Option<PersonRecord>>;
+    /// People by name within kind, filtered.
+    async fn list_people(&self, query: &PeopleQuery) -> StoreResult<Vec<PersonRecord>>;
+    /// The open cases of every person who has any (people without are not listed).
+    async fn people_loads(&self) -> StoreResult<Vec<PersonLoad>>;
+    /// Puts a person on a case outside a case change (imports, repairs). The usual path is the
+    /// case's `person_assigned` event, which `append` records in the same transaction.
+    async fn record_assignment(&self, case_id: CaseId, person_id: i64, at: Millis, by: Option<UserId>) -> StoreResult<()>;
+    /// The people on a case, in the order they were assigned.
+    async fn case_people(&self, case_id: CaseId) -> StoreResult<Vec<CasePerson>>;
+    /// Stores new knowledge articles as given (the store allocates the ids; states, versions and
+    /// stamps are the caller's) and records each as revision `action`; one transaction.
+    async fn insert_articles(
+        &self,
+        articles: Vec<minsheng_domain::knowledge::Article>,
+        action: &str,
+    ) -> StoreResult<Vec<minsheng_domain::knowledge::Article>>;
+    /// Replaces an article if its stored version is still `expected_version`, else
+    /// [`StoreError::Conflict`] (with the article id in `case_id`); records the revision.
+    async fn update_article(
+        &self,
+        article: minsheng_domain::knowledge::Article,
+        expected_version: i64,
+        action: &str,
+        note: Option<&str>,
+    ) -> StoreResult<minsheng_domain::knowledge::Article>;
+    async fn get_article(&self, id: i64) -> StoreResult<Option<minsheng_domain::knowledge::Article>>;
+    async fn list_articles(&self, query: &ArticleQuery) -> StoreResult<Vec<minsheng_domain::knowledge::Article>>;
+    /// Every saved version of an article, oldest first.
+    async fn article_history(&self, id: i64) -> StoreResult<Vec<ArticleRevision>>;
+    async fn knowledge_stamp(&self) -> StoreResult<KnowledgeStamp>;
+
+    // 渠道: threads, inbound ids, attachments, citizen flags
+    /// Records that an outside conversation key (an e-mail Message-ID, a WeChat OpenID...) belongs
+    /// to a case; the latest link of a key wins.
+    async fn link_thread(&self, channel: &str, key: &str, case_id: CaseId, at: Millis) -> StoreResult<()>;
+    /// The case most recently linked to any of these keys.
+    async fn thread_case(&self, channel: &str, keys: &[String]) -> StoreResult<Option<CaseId>>;
+    /// Records an inbound message id as handled into `case_id`; false (and nothing changes) when the
+    /// id was recorded before.
+    async fn record_inbound(&self, channel: &str, message_id: &str, case_id: CaseId, at: Millis) -> StoreResult<bool>;
+    /// The case an inbound message id was handled into.
+    async fn inbound_case(&self, channel: &str, message_id: &str) -> StoreResult<Option<CaseId>>;
+    /// Stores an attachment's metadata (its id is new).
+    async fn save_attachment(&self, record: &AttachmentRecord) -> StoreResult<()>;
+    /// The attachments with these ids that exist, in the order asked.
+    async fn get_attachments(&self, ids: &[String]) -> StoreResult<Vec<AttachmentRecord>>;
+    /// Makes these attachments the case's (those already another case's are left alone).
+    async fn attach_to_case(&self, ids: &[String], case_id: CaseId) -> StoreResult<()>;
+    async fn case_attachments(&self, case_id: CaseId) -> StoreResult<Vec<AttachmentRecord>>;
+    /// Sets or replaces the flag of a phone number.
+    async fn set_citizen_flag(&self, flag: &CitizenFlag) -> StoreResult<()>;
+    async fn citizen_flag(&self, phone: &str) -> StoreResult<Option<CitizenFlag>>;
+    /// Every flag, active first, newest first.
+    async fn citizen_flags(&self) -> StoreResult<Vec<CitizenFlag>>;
+}
+
+/// A trained classifier to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewModel {
+    pub created_at: Millis,
+    pub created_by: Option<UserId>,
+    pub note: Option<String>,
+    pub labels: i64,
+    pub examples: i64,
+    /// The evaluation as JSON.
+    pub evaluation: String,
+    /// The model as JSON.
+    pub data: String,
+}
+
+/// A saved classifier model, without its data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub version: i64,
+    pub created_at: Millis,
+    pub created_by: Option<UserId>,
+    pub note: Option<String>,
+    pub labels: i64,
+    pub examples: i64,
+    pub evaluation: serde_json::Value,
+    pub active: bool,
 }
 
 /// Builds the case a `NewCase` describes once the store has its id and number: the `Received`

@@ -5,33 +5,13 @@
 use std::sync::Arc;
 
 use minsheng_domain::case::{Case, CaseState, CaseType, Channel, Citizen, Intake, Place, Urgency};
-use minsheng_domain::event::{ActorStamp, Event, EventKind};
+use minsheng_domain::event::{Event, EventKind};
 use minsheng_domain::org::{Role, UnitKind, UnitRef};
 use minsheng_domain::value::{CaseText, PhoneNumber, Title};
 use minsheng_store::{CaseChange, CaseFilter, CaseQuery, NewApiKey, NewCase, NewUnit, NewUser, Scope, Store, StoreError};
 
-async fn sqlite() -> Arc<dyn Store> {
-    let s = minsheng_store::open(&format!("sqlite://{}", minsheng_testkit::fresh_sqlite_path())).await.unwrap();
-    s.migrate().await.unwrap();
-    s
-}
-
-async fn postgres() -> Arc<dyn Store> {
-    let s = minsheng_store::open(&minsheng_testkit::fresh_pg_database().await).await.unwrap();
-    s.migrate().await.unwrap();
-    s
-}
-
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() { super::$name(super::sqlite().await).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() { super::$name(super::postgres().await).await }
-        }
-    )+};
-}
+mod common;
+use common::*;
 
 on_both_engines!(
     units_form_a_tree,
@@ -48,13 +28,10 @@ on_both_engines!(
     duty_roster_replaces_a_day,
     repeats_count_by_phone_or_place,
     catalogue_versions_are_kept_whole,
+    classifier_models_are_versioned_with_one_active,
+    followers_read_changes_in_order,
+    recently_closed_cases_by_item_or_place,
 );
-
-const T0: i64 = 1_795_320_000_000; // 2026-11-22 12:00 China time
-
-fn actor() -> ActorStamp {
-    ActorStamp { user_id: Some(1), name: "话务员甲".into(), role: Role::Operator, unit_id: None, unit_name: None }
-}
 
 fn intake(title: &str, phone: &str) -> Intake {
     Intake {
@@ -69,17 +46,27 @@ fn intake(title: &str, phone: &str) -> Intake {
             caller_number: None,
             confidential: false,
             anonymous: false,
+            ..Default::default()
         },
         place: Place::default(),
         catalogue_item: None,
         catalogue_version: None,
         tags: vec![],
         external_id: None,
+        attachments: Vec::new(),
     }
 }
 
 fn new_case(title: &str, at: i64) -> NewCase {
-    NewCase { number_prefix: "HK".into(), intake: intake(title, "13800138000"), at, actor: actor(), then: vec![], deadlines: None }
+    NewCase {
+        number_prefix: "HK".into(),
+        intake: intake(title, "13800138000"),
+        at,
+        actor: actor(),
+        then: vec![],
+        deadlines: None,
+        notices: Vec::new(),
+    }
 }
 
 async fn unit(store: &Arc<dyn Store>, code: &str, kind: UnitKind, parent: Option<i64>) -> UnitRef {
@@ -95,17 +82,6 @@ async fn unit(store: &Arc<dyn Store>, code: &str, kind: UnitKind, parent: Option
         .await
         .unwrap()
         .as_ref()
-}
-
-/// Appends one domain event the way the application does.
-async fn push(store: &Arc<dyn Store>, case: &Case, kind: EventKind, at: i64) -> Result<Case, StoreError> {
-    let mut next = case.clone();
-    let e = Event { seq: case.version + 1, at, actor: actor(), kind, note: Some("说明".into()), deadlines: None };
-    next.apply(&e);
-    let mut out = store
-        .append(vec![CaseChange { case: next, expected_version: case.version, events: vec![e], fires: vec![], notices: vec![] }])
-        .await?;
-    Ok(out.remove(0))
 }
 
 async fn units_form_a_tree(store: Arc<dyn Store>) {
@@ -597,4 +573,71 @@ async fn catalogue_versions_are_kept_whole(store: Arc<dyn Store>) {
     assert_eq!(list[2].note.as_deref(), Some("初版"));
     assert_eq!(list[2].created_by, Some(3));
     assert!(list.iter().all(|v| v.data.is_empty()), "lists leave the data out");
+}
+
+async fn classifier_models_are_versioned_with_one_active(store: Arc<dyn Store>) {
+    assert!(store.models().await.unwrap().is_empty());
+    let model = |note: &str| minsheng_store::NewModel {
+        created_at: T0,
+        created_by: Some(1),
+        note: Some(note.into()),
+        labels: 7,
+        examples: 1844,
+        evaluation: r#"{"macro_f1":0.91}"#.into(),
+        data: format!(r#"{{"model":"{note}"}}"#),
+    };
+    let v1 = store.save_model(model("一")).await.unwrap();
+    let v2 = store.save_model(model("二")).await.unwrap();
+    assert_eq!((v1.version, v2.version), (1, 2));
+    assert!(!v1.active);
+    assert!(store.activate_model(1).await.unwrap());
+    assert!(!store.activate_model(9).await.unwrap(), "no such version");
+    let list = store.models().await.unwrap();
+    assert_eq!(list.iter().map(|m| (m.version, m.active)).collect::<Vec<_>>(), vec![(2, false), (1, true)]);
+    assert_eq!(list[0].evaluation["macro_f1"], serde_json::json!(0.91));
+    assert!(store.activate_model(2).await.unwrap());
+    let active: Vec<i64> = store.models().await.unwrap().iter().filter(|m| m.active).map(|m| m.version).collect();
+    assert_eq!(active, vec![2], "exactly one active model");
+    assert_eq!(store.model_data(1).await.unwrap().as_deref(), Some(r#"{"model":"一"}"#));
+    assert_eq!(store.model_data(3).await.unwrap(), None);
+}
+
+async fn followers_read_changes_in_order(store: Arc<dyn Store>) {
+    let a = store.create_case(new_case("路灯不亮", T0)).await.unwrap();
+    let mut with_item = new_case("噪音扰民", T0 + 1_000);
+    with_item.intake.catalogue_item = Some("A01".into());
+    let b = store.create_case(with_item).await.unwrap();
+    let c = store.create_case(new_case("井盖缺失", T0 + 2_000)).await.unwrap();
+    // Changing the first case moves it to the end of the change order.
+    let a2 = push(&store, &a, EventKind::Forwarded, T0 + 5_000).await.unwrap();
+    let all = store.cases_changed_since(0, 0, 10).await.unwrap();
+    assert_eq!(all.iter().map(|x| x.id).collect::<Vec<_>>(), vec![b.id, c.id, a.id]);
+    assert_eq!(all[2].version, a2.version);
+    // Resuming from the last one seen gives only what came after it.
+    let after_b = store.cases_changed_since(b.updated_at, b.id, 10).await.unwrap();
+    assert_eq!(after_b.iter().map(|x| x.id).collect::<Vec<_>>(), vec![c.id, a.id]);
+    assert!(store.cases_changed_since(a2.updated_at, a2.id, 10).await.unwrap().is_empty());
+    // Pages of a scan by id; with items only those with a catalogue item.
+    let page = store.scan_cases(0, 2, false).await.unwrap();
+    assert_eq!(page.iter().map(|x| x.id).collect::<Vec<_>>(), vec![a.id, b.id]);
+    let rest = store.scan_cases(b.id, 2, false).await.unwrap();
+    assert_eq!(rest.iter().map(|x| x.id).collect::<Vec<_>>(), vec![c.id]);
+    let labelled = store.scan_cases(0, 10, true).await.unwrap();
+    assert_eq!(labelled.iter().map(|x| x.id).collect::<Vec<_>>(), vec![b.id]);
+}
+
+async fn recently_closed_cases_by_item_or_place(store: Arc<dyn Store>) {
+    let mut n = new_case("垃圾清运不及时", T0);
+    n.intake.catalogue_item = Some("B02".into());
+    let open = store.create_case(n.clone()).await.unwrap();
+    let closed = store.create_case(n.clone()).await.unwrap();
+    let closed = push(&store, &closed, EventKind::Closed { final_reply: false, outcome: None }, T0 + 60_000).await.unwrap();
+    assert_eq!(closed.state, CaseState::Closed);
+    let mut other = n.clone();
+    other.intake.catalogue_item = Some("C03".into());
+    let elsewhere = store.create_case(other).await.unwrap();
+    push(&store, &elsewhere, EventKind::Closed { final_reply: false, outcome: None }, T0 + 60_000).await.unwrap();
+    let found = store.closed_since(T0, Some("B02"), None, 10).await.unwrap();
+    assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![closed.id], "open {} and other items are left out", open.id);
+    assert!(store.closed_since(T0 + 120_000, Some("B02"), None, 10).await.unwrap().is_empty(), "closed before the window");
 }

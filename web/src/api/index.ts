@@ -5,6 +5,25 @@ import type { CaseDetail, CaseList, Me, Meta, NewCase, PublicCase, Role, Unit, U
 
 export const http = new HttpClient()
 
+/** One month (or the twelve together) of the public figures; rates are 0–1, `null` without a denominator. */
+export interface PublicMonth {
+  month: string
+  received: number
+  closed: number
+  response_rate: number | null
+  resolution_rate: number | null
+  satisfaction_rate: number | null
+  on_time_rate: number | null
+}
+
+/** GET /api/public/stats: city-wide figures anyone may see. */
+export interface PublicStats {
+  months: PublicMonth[]
+  total: PublicMonth
+  categories: { name: string; received: number }[]
+  generated_at: string
+}
+
 export interface ListParams {
   view?: 'visible' | 'inbox'
   state?: string[]
@@ -41,6 +60,7 @@ export const api = {
     http.post<CaseDetail>(`/api/cases/${encodeURIComponent(String(key))}/actions/${encodeURIComponent(action)}`, body),
   track: (number: string, phone4: string) =>
     http.get<PublicCase>(`/api/track/${encodeURIComponent(number)}` + query({ phone4 }), { quiet401: true }),
+  publicStats: () => http.get<PublicStats>('/api/public/stats', { quiet401: true }),
   trackAct: (number: string, action: 'add_info' | 'withdraw', phone4: string, note: string) =>
     http.post<PublicCase>(`/api/track/${encodeURIComponent(number)}/actions/${action}`, { phone4, note }, { quiet401: true }),
 }

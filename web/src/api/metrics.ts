@@ -135,8 +135,9 @@ export interface HotspotItem {
 export interface HotspotSource {
   /** i18n key of the panel's title: says honestly what the list is. */
   titleKey: string
-  /** `hint` carries what the dashboard has already loaded for the period, to save a request. */
-  load: (range: { from: string; to: string }, hint?: { categoryRows?: MetricRow[] }) => Promise<HotspotItem[]>
+  /** `hint` carries what the dashboard is already loading for the period, to save a request (a promise,
+   *  so a source can start its own requests at once instead of waiting for it). */
+  load: (range: { from: string; to: string }, hint?: { categoryRows?: MetricRow[] | Promise<MetricRow[]> }) => Promise<HotspotItem[]>
 }
 
 /** The expected shape of a future GET /api/hotspots?from&to (not implemented by the server yet). */

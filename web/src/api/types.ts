@@ -114,6 +114,10 @@ export interface CaseSummary {
   received_at: string
   updated_at: string
   version: number
+  /** The case's catalogue item, if any (older servers leave it out). */
+  catalogue_item?: string | null
+  /** The classifier's top proposals at intake, best first (may be empty or absent). */
+  proposals?: { item: string; name: string; confidence: number }[]
 }
 
 export interface CaseList {
@@ -283,5 +287,7 @@ export interface NewCase {
     address?: string
     division_unit_id?: number
   }
+  /** A catalogue item the operator chose; without one the classifier proposes (智能分类). */
+  catalogue_item?: string
   after: 'forward' | 'stay'
 }

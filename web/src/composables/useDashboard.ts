@@ -71,10 +71,8 @@ export function useDashboard(opts: { refreshMs: number; hotspots?: HotspotSource
       categoryReq,
       get('unit'),
       get('unit_tree'),
-      categoryReq.then(
-        (c) => hotspotSource.load(r, { categoryRows: c.rows }),
-        () => hotspotSource.load(r),
-      ),
+      // Started with the rest, not after the categories: the previous period is fetched meanwhile.
+      hotspotSource.load(r, { categoryRows: categoryReq.then((c) => c.rows) }),
     ])
     if (mine !== seq) return // a newer load (another period) started meanwhile
     const val = <T>(x: PromiseSettledResult<T>, old: T): T => (x.status === 'fulfilled' ? x.value : old)

@@ -5,7 +5,7 @@
 import type { Meta, MetaEnum } from '../api/types'
 import { enumLabel, translate, type Lang } from './i18n'
 
-export type FieldKind = 'textarea' | 'text' | 'select' | 'radio' | 'unit' | 'units' | 'number' | 'leader'
+export type FieldKind = 'textarea' | 'text' | 'select' | 'radio' | 'unit' | 'units' | 'number' | 'leader' | 'catalogue'
 
 /** Which units a picker offers: any unit that can be dispatched to, or the actor's own subtree. */
 export type UnitScope = 'dispatch' | 'below'
@@ -116,6 +116,8 @@ export const ACTION_FIELDS: Record<string, FieldSpec[]> = {
   void: [{ key: 'reason', label: 'action.voidReason', kind: 'select', enumOf: 'void_reasons', required: true }],
   add_info: [],
   withdraw: [],
+  // 改分类: a catalogue item code, searched in the catalogue.
+  reclassify: [{ key: 'item', label: 'action.item', kind: 'catalogue', required: true }],
 }
 
 export interface Option {

@@ -1,8 +1,15 @@
 // Interface strings. Chinese is the default and the fallback for any key missing in English.
 
+import { registryEn, registryZh } from './messagesRegistry'
+import { classifyEn, classifyZh } from './messagesClassify'
+import { publicEn, publicZh } from './messagesPublic'
+
 export type Dict = Record<string, string>
 
 const zh: Dict = {
+  ...registryZh,
+  ...classifyZh,
+  ...publicZh,
   'app.title': '12345 政务服务便民热线',
   'app.subtitle': '民生诉求统一受理平台',
   'app.short': '民生 12345',
@@ -497,6 +504,9 @@ const zh: Dict = {
 }
 
 const en: Dict = {
+  ...registryEn,
+  ...classifyEn,
+  ...publicEn,
   'app.title': '12345 Citizen Service Hotline',
   'app.subtitle': 'Unified citizen-request platform',
   'app.short': 'Minsheng 12345',

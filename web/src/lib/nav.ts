@@ -2,9 +2,39 @@
 
 import type { Role } from '../api/types'
 
-export type Page = 'workbench' | 'todo' | 'supervision' | 'cases' | 'dashboard' | 'digest' | 'duty' | 'catalogue' | 'metrics' | 'admin'
+export type Page =
+  | 'workbench'
+  | 'todo'
+  | 'supervision'
+  | 'cases'
+  | 'dashboard'
+  | 'digest'
+  | 'duty'
+  | 'catalogue'
+  | 'metrics'
+  | 'admin'
+  | 'knowledge'
+  | 'people'
+  | 'review'
+  | 'classifier'
+  | 'search'
 
-export type NavIcon = 'EditPen' | 'Bell' | 'Tickets' | 'DataAnalysis' | 'Setting' | 'AlarmClock' | 'Document' | 'Calendar' | 'Notebook' | 'Odometer'
+export type NavIcon =
+  | 'EditPen'
+  | 'Bell'
+  | 'Tickets'
+  | 'DataAnalysis'
+  | 'Setting'
+  | 'AlarmClock'
+  | 'Document'
+  | 'Calendar'
+  | 'Notebook'
+  | 'Odometer'
+  | 'Reading'
+  | 'Avatar'
+  | 'Finished'
+  | 'MagicStick'
+  | 'Search'
 
 export interface NavItem {
   page: Page
@@ -24,6 +54,11 @@ const ITEMS: Record<Page, NavItem> = {
   catalogue: { page: 'catalogue', path: '/catalogue', label: 'nav.catalogue', icon: 'Notebook' },
   metrics: { page: 'metrics', path: '/settings/metrics', label: 'nav.metrics', icon: 'Odometer' },
   admin: { page: 'admin', path: '/admin', label: 'nav.admin', icon: 'Setting' },
+  knowledge: { page: 'knowledge', path: '/knowledge', label: 'nav.knowledge', icon: 'Reading' },
+  people: { page: 'people', path: '/people', label: 'nav.people', icon: 'Avatar' },
+  review: { page: 'review', path: '/review', label: 'nav.review', icon: 'Finished' },
+  classifier: { page: 'classifier', path: '/classifier', label: 'nav.classifier', icon: 'MagicStick' },
+  search: { page: 'search', path: '/search', label: 'nav.search', icon: 'Search' },
 }
 
 // The dashboard (and its big screen): the centre's roles and unit leaders (the server gives a
@@ -32,15 +67,21 @@ const ITEMS: Record<Page, NavItem> = {
 // 不满意周报 and 值班表: supervisors, leaders, unit leaders (their own unit's roster) and the
 // administrator. 职责清单: dispatchers, supervisors and leaders read it, the administrator imports it.
 // 指标与权重: the administrator edits, supervisors and leaders read.
+// 知识库: every staff role reads it (the owning unit's staff and administrators write, supervisors
+// and administrators review). 人员库: the centre's dispatchers and supervisors, unit staff (who
+// assign people to their cases) and the administrator (who keeps it).
+// 分类审核 (the dispatch pool as the classifier's review queue): dispatchers and leaders. 智能分类
+// (classifier settings and models): the administrator. 工单检索: every staff role (the server
+// limits the hits to what each may see).
 const PAGES: Record<Role, Page[]> = {
-  operator: ['workbench', 'todo', 'cases', 'dashboard'],
-  dispatcher: ['workbench', 'todo', 'cases', 'dashboard', 'catalogue'],
-  supervisor: ['todo', 'supervision', 'cases', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics'],
-  leader: ['todo', 'supervision', 'cases', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics'],
-  unit_handler: ['todo', 'cases'],
-  unit_leader: ['todo', 'cases', 'dashboard', 'digest', 'duty'],
-  grid_worker: ['cases'],
-  admin: ['cases', 'dashboard', 'admin', 'catalogue', 'metrics', 'duty', 'digest'],
+  operator: ['workbench', 'todo', 'cases', 'search', 'dashboard', 'knowledge'],
+  dispatcher: ['workbench', 'todo', 'review', 'cases', 'search', 'dashboard', 'catalogue', 'knowledge', 'people'],
+  supervisor: ['todo', 'supervision', 'cases', 'search', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics', 'knowledge', 'people'],
+  leader: ['todo', 'supervision', 'review', 'cases', 'search', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics', 'knowledge'],
+  unit_handler: ['todo', 'cases', 'search', 'knowledge', 'people'],
+  unit_leader: ['todo', 'cases', 'search', 'dashboard', 'digest', 'duty', 'knowledge', 'people'],
+  grid_worker: ['cases', 'search', 'knowledge'],
+  admin: ['cases', 'search', 'dashboard', 'admin', 'catalogue', 'classifier', 'metrics', 'duty', 'digest', 'knowledge', 'people'],
   citizen: [],
   system: ['cases'],
 }

@@ -8,7 +8,7 @@ use minsheng_domain::lifecycle::Action;
 use minsheng_domain::value::{Address, CaseText, Note, PersonName, PhoneNumber, Title};
 use minsheng_domain::{DomainError, ErrorCode};
 use minsheng_store::CaseFilter;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -103,6 +103,7 @@ fn intake_of(req: CreateCaseRequest) -> ApiResult<Intake> {
             caller_number: req.citizen.caller_number,
             confidential: req.citizen.confidential,
             anonymous: req.citizen.anonymous,
+            ..Default::default()
         },
         place: Place {
             address: req.place.address,
@@ -114,29 +115,21 @@ fn intake_of(req: CreateCaseRequest) -> ApiResult<Intake> {
         catalogue_version: None,
         tags: req.tags,
         external_id: req.external_id,
+        attachments: Vec::new(),
     };
     Ok(intake)
 }
 
-#[derive(Serialize)]
-pub struct RoutingPreview {
-    pub routing: minsheng_domain::routing::RoutingDecision,
-    pub place: minsheng_app::place::PlaceReading,
-    /// 并单建议: open cases probably about the same matter, best first.
-    pub similar: Vec<minsheng_app::similar::SimilarCase>,
-}
-
-/// 派单建议 for a draft: the same body as creating a case; nothing is stored.
+/// 派单建议 for a draft: the same body as creating a case; nothing is stored. Without an item,
+/// the classifier's top 3 proposals come with it and the routing follows the top one.
 #[utoipa::path(post, path = "/api/cases/preview", tag = "cases", request_body = CreateCaseRequest, responses((status = 200, description = "the routing proposal")))]
 pub async fn preview(
     State(state): State<AppState>,
     Authed(actor): Authed,
     Json(req): Json<CreateCaseRequest>,
-) -> ApiResult<Json<RoutingPreview>> {
+) -> ApiResult<Json<minsheng_app::routing::IntakePreview>> {
     let intake = intake_of(req)?;
-    let (routing, place) = state.app.propose_routing(&intake).await?;
-    let similar = state.app.similar_open_cases(&actor, &intake, None, 5).await?;
-    Ok(Json(RoutingPreview { routing, place, similar }))
+    Ok(Json(state.app.preview_intake(&actor, &intake).await?))
 }
 
 /// 并单建议 for a case: other open cases probably about the same matter, with the reasons.
@@ -317,4 +310,16 @@ pub async fn act(
 ) -> ApiResult<Json<CaseDetail>> {
     let (version, note, request) = parse_action(&action, body, true)?;
     Ok(Json(state.app.act(&actor, &key, version, request, note).await?))
+}
+
+/// 工单检索: ranked full-text search over case text, replies and addresses with the filters,
+/// within what the user may see (centre roles: the city; unit roles: their subtree).
+#[utoipa::path(get, path = "/api/search", tag = "cases", params(minsheng_app::search::SearchRequest),
+    responses((status = 200, description = "ranked hits with highlighted snippets"), (status = 400, description = "bad search")))]
+pub async fn search(
+    State(state): State<AppState>,
+    Authed(actor): Authed,
+    Query(req): Query<minsheng_app::search::SearchRequest>,
+) -> ApiResult<Json<minsheng_app::search::SearchResponse>> {
+    Ok(Json(state.app.search_cases(&actor, req).await?))
 }

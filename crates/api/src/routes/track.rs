@@ -40,3 +40,10 @@ pub async fn citizen_act(
     let (_, note, request) = parse_action(&action, body, false)?;
     Ok(Json(state.app.citizen_act(&number, &phone4, request, note).await?))
 }
+
+/// 公开数据: each month's volume and headline rates over the last twelve months and this month's
+/// busiest categories, city-wide, for anyone (no login; recomputed at most once a minute).
+#[utoipa::path(get, path = "/api/public/stats", tag = "public", responses((status = 200, description = "city-wide figures")))]
+pub async fn public_stats(State(state): State<AppState>) -> ApiResult<Json<minsheng_app::metrics::PublicStats>> {
+    Ok(Json(state.app.public_stats().await?))
+}

@@ -167,6 +167,8 @@ pub fn unit_target_missing(action: Action, role: Role, case: &Case) -> bool {
         a if is_holder_action(a) => case.handling_unit.is_none(),
         Action::AssistReply => case.assisting.is_empty(),
         Action::Callback => case.lead_unit.is_none(),
+        // Unit roles assign people only on the cases their unit holds.
+        Action::AssignPerson => case.handling_unit.is_none(),
         _ => false,
     }
 }
@@ -207,6 +209,7 @@ pub fn intake_of(case_type: CaseType, confidential: bool) -> Intake {
             caller_number: Some(PhoneNumber::parse(CALLER).unwrap()),
             confidential,
             anonymous: false,
+            ..Default::default()
         },
         place: Place {
             address: Some(Address::parse("城东区椰林路12号").unwrap()),
@@ -218,6 +221,7 @@ pub fn intake_of(case_type: CaseType, confidential: bool) -> Intake {
         catalogue_version: None,
         tags: vec![],
         external_id: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -479,6 +483,16 @@ pub fn reach_from(mut sim: Sim, state: CaseState) -> Sim {
     sim
 }
 
+/// A registered person (调解员) for assignments.
+pub fn person(id: i64) -> minsheng_domain::people::PersonRef {
+    minsheng_domain::people::PersonRef {
+        id,
+        name: format!("调解员{id}"),
+        kind: minsheng_domain::people::PersonKind::Mediator,
+        organisation: "金贸街道人民调解委员会".into(),
+    }
+}
+
 /// A command for `action` whose data is valid for `case` (where valid data exists), with a note.
 pub fn valid_command(action: Action, case: &Case) -> (Command, Option<&'static str>) {
     let holder = case.handling_unit.as_ref().map_or(EAST, |u| u.id);
@@ -518,8 +532,13 @@ pub fn valid_command(action: Action, case: &Case) -> (Command, Option<&'static s
         }
         Action::Merge => Command::Merge { into: link(case.id + 1000) },
         Action::Void => Command::Void { reason: VoidReason::Spam },
-        Action::AddInfo => Command::AddInfo,
+        Action::AddInfo => Command::AddInfo { attachments: Vec::new() },
         Action::Withdraw => Command::Withdraw,
+        Action::Reclassify => Command::Reclassify {
+            item: if case.intake.catalogue_item.as_deref() == Some("A01") { "A02".into() } else { "A01".into() },
+            catalogue_version: Some(1),
+        },
+        Action::AssignPerson => Command::AssignPerson { person: person(case.people.len() as i64 + 1) },
     };
     assert_eq!(cmd.action(), action);
     (cmd, Some("办理说明"))

@@ -16,7 +16,10 @@ use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{NoTls, Row};
 
 use minsheng_domain::deadline::Light;
+use minsheng_domain::knowledge::Article;
+use minsheng_domain::people::PersonDraft;
 
+use crate::PersonRecord;
 use crate::{
     ApiKeyRecord, CaseChange, CaseColumns, CasePage, CaseQuery, ClockFire, ColumnShape, DueClock, Engine, NewApiKey, NewCase, NewUnit,
     NewUser, Scope, Store, StoreError, StoreResult, UnitRecord, UserRecord, from_json, like_pattern, to_json,
@@ -31,6 +34,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("0005_catalogue.sql")),
     (6, include_str!("0006_rollups.sql")),
     (7, include_str!("0007_supervision.sql")),
+    (8, include_str!("0008_classifier.sql")),
+    (9, include_str!("0009_knowledge_people.sql")),
+    (10, include_str!("0010_channels.sql")),
 ];
 
 /// Key of the advisory lock that serialises migrations across processes ("minsheng" in ASCII).
@@ -113,6 +119,9 @@ impl PgStore {
             add_access(&tx, &case).await?;
             sync_clocks(&tx, &case).await?;
             sync_facts(&tx, &case).await?;
+            if !new.notices.is_empty() {
+                insert_notices(&tx, &new.notices_for(&case)).await?;
+            }
             cases.push(case);
         }
         tx.commit().await.map_err(pg_err)?;
@@ -825,6 +834,442 @@ impl Store for PgStore {
         .await?;
         Ok(())
     }
+
+    async fn save_model(&self, m: crate::NewModel) -> StoreResult<crate::ModelInfo> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        tx.batch_execute("LOCK TABLE classifier_models IN SHARE ROW EXCLUSIVE MODE").await.map_err(pg_err)?;
+        let row = one(&tx, "SELECT COALESCE(MAX(version), 0) + 1 FROM classifier_models", &[]).await?;
+        let version: i64 = col(&row, 0)?;
+        exec(
+            &tx,
+            "INSERT INTO classifier_models (version, created_at, created_by, note, labels, examples, evaluation, active, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8)",
+            &[&version, &m.created_at, &m.created_by, &m.note, &m.labels, &m.examples, &m.evaluation, &m.data],
+        )
+        .await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(crate::ModelInfo {
+            version,
+            created_at: m.created_at,
+            created_by: m.created_by,
+            note: m.note,
+            labels: m.labels,
+            examples: m.examples,
+            evaluation: serde_json::from_str(&m.evaluation).unwrap_or(serde_json::Value::Null),
+            active: false,
+        })
+    }
+
+    async fn models(&self) -> StoreResult<Vec<crate::ModelInfo>> {
+        let client = self.conn().await?;
+        let rows = all(
+            &client,
+            "SELECT version, created_at, created_by, note, labels, examples, evaluation, active FROM classifier_models ORDER BY version DESC",
+            &[],
+        )
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let evaluation: &str = col(r, 6)?;
+                Ok(crate::ModelInfo {
+                    version: col(r, 0)?,
+                    created_at: col(r, 1)?,
+                    created_by: col(r, 2)?,
+                    note: col(r, 3)?,
+                    labels: col(r, 4)?,
+                    examples: col(r, 5)?,
+                    evaluation: serde_json::from_str(evaluation).unwrap_or(serde_json::Value::Null),
+                    active: col(r, 7)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn model_data(&self, version: i64) -> StoreResult<Option<String>> {
+        let client = self.conn().await?;
+        let row = opt(&client, "SELECT data FROM classifier_models WHERE version = $1", &[&version]).await?;
+        row.as_ref().map(|r| col(r, 0)).transpose()
+    }
+
+    async fn activate_model(&self, version: i64) -> StoreResult<bool> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        let exists = opt(&tx, "SELECT version FROM classifier_models WHERE version = $1 FOR UPDATE", &[&version]).await?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        exec(&tx, "UPDATE classifier_models SET active = (version = $1)", &[&version]).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(true)
+    }
+
+    async fn scan_cases(&self, after_id: CaseId, limit: u32, only_with_item: bool) -> StoreResult<Vec<Case>> {
+        let client = self.conn().await?;
+        let sql = if only_with_item {
+            "SELECT data FROM cases WHERE id > $1 AND catalogue_item IS NOT NULL ORDER BY id LIMIT $2"
+        } else {
+            "SELECT data FROM cases WHERE id > $1 ORDER BY id LIMIT $2"
+        };
+        let rows = all(&client, sql, &[&after_id, &i64::from(limit)]).await?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    async fn cases_changed_since(&self, since: Millis, after_id: CaseId, limit: u32) -> StoreResult<Vec<Case>> {
+        let client = self.conn().await?;
+        let rows = all(
+            &client,
+            "SELECT data FROM cases WHERE (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT $3",
+            &[&since, &after_id, &i64::from(limit)],
+        )
+        .await?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    async fn closed_since(
+        &self,
+        since: Millis,
+        item: Option<&str>,
+        division_unit_id: Option<UnitId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Case>> {
+        let client = self.conn().await?;
+        let rows = all(
+            &client,
+            "SELECT data FROM cases WHERE closed_at >= $1 AND state IN ('closed', 'archived') \
+             AND (catalogue_item = $2 OR division_unit_id = $3) ORDER BY closed_at DESC LIMIT $4",
+            &[&since, &item, &division_unit_id, &i64::from(limit)],
+        )
+        .await?;
+        rows.iter().map(case_from_row).collect()
+    }
+    // 知识库 and people registry
+    async fn insert_person(&self, person: PersonDraft, at: Millis) -> StoreResult<PersonRecord> {
+        let client = self.conn().await?;
+        insert_person_row(&client, person, at).await
+    }
+
+    async fn import_people(&self, people: Vec<PersonDraft>, at: Millis) -> StoreResult<Vec<crate::ImportedPerson>> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        let mut out = Vec::with_capacity(people.len());
+        for p in people {
+            let existing = opt(&tx, "SELECT id FROM people WHERE name = $1 AND organisation = $2", &[&p.name, &p.organisation]).await?;
+            match existing {
+                Some(row) => {
+                    let person = PersonRecord::from_draft(col(&row, 0)?, p, at);
+                    update_person_row(&tx, &person).await?;
+                    out.push(crate::ImportedPerson { person, created: false });
+                }
+                None => out.push(crate::ImportedPerson { person: insert_person_row(&tx, p, at).await?, created: true }),
+            }
+        }
+        tx.commit().await.map_err(pg_err)?;
+        Ok(out)
+    }
+
+    async fn update_person(&self, person: PersonRecord) -> StoreResult<PersonRecord> {
+        let client = self.conn().await?;
+        update_person_row(&client, &person).await?;
+        Ok(person)
+    }
+
+    async fn get_person(&self, id: i64) -> StoreResult<Option<PersonRecord>> {
+        let client = self.conn().await?;
+        let row = opt(&client, &format!("SELECT {} FROM people WHERE id = $1", crate::registry::PERSON_COLUMNS), &[&id]).await?;
+        row.as_ref().map(person_from_row).transpose()
+    }
+
+    async fn list_people(&self, query: &crate::PeopleQuery) -> StoreResult<Vec<PersonRecord>> {
+        let client = self.conn().await?;
+        let (cond, args) = crate::registry::people_conditions(query, |i| format!("${i}"))?;
+        let params = bind_values(args);
+        let sql = format!("SELECT {} FROM people WHERE {cond} ORDER BY id", crate::registry::PERSON_COLUMNS);
+        all(&client, &sql, &params.refs()).await?.iter().map(person_from_row).collect()
+    }
+
+    async fn people_loads(&self) -> StoreResult<Vec<crate::PersonLoad>> {
+        let client = self.conn().await?;
+        let sql = format!(
+            "SELECT cp.person_id, COUNT(*) FROM case_people cp JOIN cases c ON c.id = cp.case_id \
+             WHERE cp.released_at IS NULL AND c.state IN ({}) GROUP BY cp.person_id ORDER BY cp.person_id",
+            crate::registry::open_states_sql()
+        );
+        all(&client, &sql, &[]).await?.iter().map(|r| Ok(crate::PersonLoad { person_id: col(r, 0)?, open: col(r, 1)? })).collect()
+    }
+
+    async fn record_assignment(&self, case_id: CaseId, person_id: i64, at: Millis, by: Option<UserId>) -> StoreResult<()> {
+        let client = self.conn().await?;
+        if opt(&client, "SELECT id FROM cases WHERE id = $1", &[&case_id]).await?.is_none() {
+            return Err(StoreError::NotFound(format!("case {case_id}")));
+        }
+        assign_person_row(&client, case_id, person_id, at, by).await
+    }
+
+    async fn case_people(&self, case_id: CaseId) -> StoreResult<Vec<crate::CasePerson>> {
+        let client = self.conn().await?;
+        let rows = all(
+            &client,
+            "SELECT case_id, person_id, assigned_at, assigned_by, released_at FROM case_people WHERE case_id = $1 ORDER BY assigned_at, person_id",
+            &[&case_id],
+        )
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::CasePerson {
+                    case_id: col(r, 0)?,
+                    person_id: col(r, 1)?,
+                    assigned_at: col(r, 2)?,
+                    assigned_by: col(r, 3)?,
+                    released_at: col(r, 4)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_articles(&self, articles: Vec<Article>, action: &str) -> StoreResult<Vec<Article>> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        let mut out = Vec::with_capacity(articles.len());
+        for mut article in articles {
+            let a = &article;
+            let row = one(
+                &tx,
+                "INSERT INTO knowledge_articles (title, body, category, unit_id, keywords, valid_from, valid_to, state, source, version, \
+                 created_by, created_at, updated_by, updated_at, review_note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                &[
+                    &a.title,
+                    &a.body,
+                    &a.category,
+                    &a.unit_id,
+                    &to_json(&a.keywords)?,
+                    &crate::registry::date_text(a.valid_from),
+                    &crate::registry::date_text(a.valid_to),
+                    &a.state.as_str(),
+                    &a.source,
+                    &a.version,
+                    &a.created_by,
+                    &a.created_at,
+                    &a.updated_by,
+                    &a.updated_at,
+                    &a.review_note,
+                ],
+            )
+            .await?;
+            article.id = col(&row, 0)?;
+            insert_revision(&tx, &article, action, None).await?;
+            out.push(article);
+        }
+        tx.commit().await.map_err(pg_err)?;
+        Ok(out)
+    }
+
+    async fn update_article(&self, article: Article, expected_version: i64, action: &str, note: Option<&str>) -> StoreResult<Article> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        let a = &article;
+        // As with cases: a concurrent writer's row lock makes this wait, then the version decides.
+        let n = exec(
+            &tx,
+            "UPDATE knowledge_articles SET title = $1, body = $2, category = $3, unit_id = $4, keywords = $5, valid_from = $6, \
+             valid_to = $7, state = $8, source = $9, version = $10, updated_by = $11, updated_at = $12, review_note = $13 \
+             WHERE id = $14 AND version = $15",
+            &[
+                &a.title,
+                &a.body,
+                &a.category,
+                &a.unit_id,
+                &to_json(&a.keywords)?,
+                &crate::registry::date_text(a.valid_from),
+                &crate::registry::date_text(a.valid_to),
+                &a.state.as_str(),
+                &a.source,
+                &a.version,
+                &a.updated_by,
+                &a.updated_at,
+                &a.review_note,
+                &a.id,
+                &expected_version,
+            ],
+        )
+        .await?;
+        if n == 0 {
+            return Err(match opt(&tx, "SELECT version FROM knowledge_articles WHERE id = $1", &[&a.id]).await? {
+                Some(row) => StoreError::Conflict { case_id: a.id, expected: expected_version, actual: col(&row, 0)? },
+                None => StoreError::NotFound(format!("article {}", a.id)),
+            });
+        }
+        insert_revision(&tx, &article, action, note).await?;
+        tx.commit().await.map_err(pg_err)?;
+        Ok(article)
+    }
+
+    async fn get_article(&self, id: i64) -> StoreResult<Option<Article>> {
+        let client = self.conn().await?;
+        let row =
+            opt(&client, &format!("SELECT {} FROM knowledge_articles WHERE id = $1", crate::registry::ARTICLE_COLUMNS), &[&id]).await?;
+        row.as_ref().map(article_from_row).transpose()
+    }
+
+    async fn list_articles(&self, query: &crate::ArticleQuery) -> StoreResult<Vec<Article>> {
+        let client = self.conn().await?;
+        let (cond, args) = crate::registry::article_conditions(query, |i| format!("${i}"));
+        let params = bind_values(args);
+        let limit = query.limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
+        let sql = format!(
+            "SELECT {} FROM knowledge_articles WHERE {cond} ORDER BY updated_at DESC, id DESC{limit}",
+            crate::registry::ARTICLE_COLUMNS
+        );
+        all(&client, &sql, &params.refs()).await?.iter().map(article_from_row).collect()
+    }
+
+    async fn article_history(&self, id: i64) -> StoreResult<Vec<crate::ArticleRevision>> {
+        let client = self.conn().await?;
+        let rows = all(
+            &client,
+            "SELECT article_id, version, action, at, by_user, note, data FROM knowledge_revisions WHERE article_id = $1 ORDER BY version",
+            &[&id],
+        )
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::ArticleRevision {
+                    article_id: col(r, 0)?,
+                    version: col(r, 1)?,
+                    action: col(r, 2)?,
+                    at: col(r, 3)?,
+                    by: col(r, 4)?,
+                    note: col(r, 5)?,
+                    article: from_json(col::<&str>(r, 6)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn link_thread(&self, channel: &str, key: &str, case_id: CaseId, at: Millis) -> StoreResult<()> {
+        let client = self.conn().await?;
+        exec(
+            &client,
+            "INSERT INTO channel_threads (channel, thread_key, case_id, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (channel, thread_key) DO UPDATE SET case_id = excluded.case_id, updated_at = excluded.updated_at",
+            &[&channel, &key, &case_id, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn thread_case(&self, channel: &str, keys: &[String]) -> StoreResult<Option<CaseId>> {
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let client = self.conn().await?;
+        let row = opt(
+            &client,
+            "SELECT case_id FROM channel_threads WHERE channel = $1 AND thread_key = ANY($2) ORDER BY updated_at DESC, case_id DESC LIMIT 1",
+            &[&channel, &keys],
+        )
+        .await?;
+        row.map(|r| col(&r, 0)).transpose()
+    }
+
+    async fn record_inbound(&self, channel: &str, message_id: &str, case_id: CaseId, at: Millis) -> StoreResult<bool> {
+        let client = self.conn().await?;
+        let n = exec(
+            &client,
+            "INSERT INTO inbound_messages (channel, message_id, case_id, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[&channel, &message_id, &case_id, &at],
+        )
+        .await?;
+        Ok(n == 1)
+    }
+
+    async fn inbound_case(&self, channel: &str, message_id: &str) -> StoreResult<Option<CaseId>> {
+        let client = self.conn().await?;
+        let row =
+            opt(&client, "SELECT case_id FROM inbound_messages WHERE channel = $1 AND message_id = $2", &[&channel, &message_id]).await?;
+        row.map(|r| col(&r, 0)).transpose()
+    }
+
+    async fn save_attachment(&self, record: &crate::AttachmentRecord) -> StoreResult<()> {
+        let client = self.conn().await?;
+        let data = crate::to_json(&record.attachment)?;
+        let by = record.uploaded_by;
+        client
+            .execute(
+                "INSERT INTO attachments (id, case_id, sha256, uploaded_by, uploaded_at, data) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&record.attachment.id, &record.case_id, &record.attachment.sha256, &by, &record.uploaded_at, &data],
+            )
+            .await
+            .map_err(|e| match e.code() {
+                Some(c) if *c == SqlState::UNIQUE_VIOLATION => StoreError::Duplicate(format!("attachment {}", record.attachment.id)),
+                _ => pg_err(e),
+            })?;
+        Ok(())
+    }
+
+    async fn get_attachments(&self, ids: &[String]) -> StoreResult<Vec<crate::AttachmentRecord>> {
+        let client = self.conn().await?;
+        let rows = all(&client, "SELECT id, case_id, uploaded_by, uploaded_at, data FROM attachments WHERE id = ANY($1)", &[&ids]).await?;
+        let mut by_id = BTreeMap::new();
+        for r in &rows {
+            by_id.insert(col::<String>(r, 0)?, attachment_from_row(r)?);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    async fn attach_to_case(&self, ids: &[String], case_id: CaseId) -> StoreResult<()> {
+        let client = self.conn().await?;
+        exec(&client, "UPDATE attachments SET case_id = $1 WHERE id = ANY($2) AND case_id IS NULL", &[&case_id, &ids]).await?;
+        Ok(())
+    }
+
+    async fn case_attachments(&self, case_id: CaseId) -> StoreResult<Vec<crate::AttachmentRecord>> {
+        let client = self.conn().await?;
+        let rows = all(
+            &client,
+            "SELECT id, case_id, uploaded_by, uploaded_at, data FROM attachments WHERE case_id = $1 ORDER BY uploaded_at, id",
+            &[&case_id],
+        )
+        .await?;
+        rows.iter().map(attachment_from_row).collect()
+    }
+
+    async fn set_citizen_flag(&self, flag: &crate::CitizenFlag) -> StoreResult<()> {
+        let client = self.conn().await?;
+        let by = flag.set_by;
+        exec(
+            &client,
+            "INSERT INTO citizen_flags (phone, active, reason, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (phone) DO UPDATE SET active = excluded.active, reason = excluded.reason, set_by = excluded.set_by, set_at = excluded.set_at",
+            &[&flag.phone, &flag.active, &flag.reason, &by, &flag.set_at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn citizen_flag(&self, phone: &str) -> StoreResult<Option<crate::CitizenFlag>> {
+        let client = self.conn().await?;
+        let row = opt(&client, "SELECT phone, active, reason, set_by, set_at FROM citizen_flags WHERE phone = $1", &[&phone]).await?;
+        row.as_ref().map(citizen_flag_from_row).transpose()
+    }
+
+    async fn citizen_flags(&self) -> StoreResult<Vec<crate::CitizenFlag>> {
+        let client = self.conn().await?;
+        let rows =
+            all(&client, "SELECT phone, active, reason, set_by, set_at FROM citizen_flags ORDER BY active DESC, set_at DESC, phone", &[])
+                .await?;
+        rows.iter().map(citizen_flag_from_row).collect()
+    }
+
+    async fn knowledge_stamp(&self) -> StoreResult<crate::KnowledgeStamp> {
+        let client = self.conn().await?;
+        // SUM of BIGINT is NUMERIC in PostgreSQL: cast back so both engines read an integer.
+        let row =
+            one(&client, "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(SUM(version), 0)::BIGINT FROM knowledge_articles", &[])
+                .await?;
+        Ok(crate::KnowledgeStamp { count: col(&row, 0)?, max_updated_at: col(&row, 1)?, version_sum: col(&row, 2)? })
+    }
 }
 
 /// Rewrites the case's row of metric facts.
@@ -1013,6 +1458,10 @@ async fn insert_events<C: GenericClient>(client: &C, case_id: CaseId, events: &[
             ],
         )
         .await?;
+        // 指定人员: the person's assignment row is written with the event, in its transaction.
+        if let minsheng_domain::event::EventKind::PersonAssigned { person } = &event.kind {
+            assign_person_row(client, case_id, person.id, event.at, event.actor.user_id).await?;
+        }
     }
     Ok(())
 }
@@ -1176,4 +1625,153 @@ fn now_millis() -> Millis {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+// 知识库 and people registry: helpers of the impl above.
+
+fn person_from_row(r: &Row) -> StoreResult<PersonRecord> {
+    crate::registry::PersonRow {
+        id: col(r, 0)?,
+        name: col(r, 1)?,
+        kind: col(r, 2)?,
+        organisation: col(r, 3)?,
+        phone: col(r, 4)?,
+        specialties: col(r, 5)?,
+        areas: col(r, 6)?,
+        capacity: col(r, 7)?,
+        active: col(r, 8)?,
+        note: col(r, 9)?,
+        updated_at: col(r, 10)?,
+    }
+    .into_record()
+}
+
+fn article_from_row(r: &Row) -> StoreResult<Article> {
+    crate::registry::ArticleRow {
+        id: col(r, 0)?,
+        title: col(r, 1)?,
+        body: col(r, 2)?,
+        category: col(r, 3)?,
+        unit_id: col(r, 4)?,
+        keywords: col(r, 5)?,
+        valid_from: col(r, 6)?,
+        valid_to: col(r, 7)?,
+        state: col(r, 8)?,
+        source: col(r, 9)?,
+        version: col(r, 10)?,
+        created_by: col(r, 11)?,
+        created_at: col(r, 12)?,
+        updated_by: col(r, 13)?,
+        updated_at: col(r, 14)?,
+        review_note: col(r, 15)?,
+    }
+    .into_article()
+}
+
+fn bind_values(args: Vec<crate::registry::SqlValue>) -> Params {
+    let mut params = Params::default();
+    for a in args {
+        match a {
+            crate::registry::SqlValue::Text(t) => params.bind(t),
+            crate::registry::SqlValue::Int(i) => params.bind(i),
+            crate::registry::SqlValue::Bool(b) => params.bind(b),
+        };
+    }
+    params
+}
+
+async fn insert_person_row<C: GenericClient>(client: &C, p: PersonDraft, at: Millis) -> StoreResult<PersonRecord> {
+    let row = one(
+        client,
+        "INSERT INTO people (name, kind, organisation, phone, specialties, areas, capacity, active, note, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        &[
+            &p.name,
+            &p.kind.as_str(),
+            &p.organisation,
+            &p.phone,
+            &to_json(&p.specialties)?,
+            &to_json(&p.areas)?,
+            &i64::from(p.capacity),
+            &p.active,
+            &p.note,
+            &at,
+        ],
+    )
+    .await?;
+    Ok(PersonRecord::from_draft(col(&row, 0)?, p, at))
+}
+
+async fn update_person_row<C: GenericClient>(client: &C, p: &PersonRecord) -> StoreResult<()> {
+    let n = exec(
+        client,
+        "UPDATE people SET name = $1, kind = $2, organisation = $3, phone = $4, specialties = $5, areas = $6, capacity = $7, \
+         active = $8, note = $9, updated_at = $10 WHERE id = $11",
+        &[
+            &p.name,
+            &p.kind.as_str(),
+            &p.organisation,
+            &p.phone,
+            &to_json(&p.specialties)?,
+            &to_json(&p.areas)?,
+            &i64::from(p.capacity),
+            &p.active,
+            &p.note,
+            &p.updated_at,
+            &p.id,
+        ],
+    )
+    .await?;
+    if n == 0 { Err(StoreError::NotFound(format!("person {}", p.id))) } else { Ok(()) }
+}
+
+/// Puts a person on a case (again: a released assignment is taken up anew).
+async fn assign_person_row<C: GenericClient>(
+    client: &C,
+    case_id: CaseId,
+    person_id: i64,
+    at: Millis,
+    by: Option<UserId>,
+) -> StoreResult<()> {
+    if opt(client, "SELECT id FROM people WHERE id = $1", &[&person_id]).await?.is_none() {
+        return Err(StoreError::NotFound(format!("person {person_id}")));
+    }
+    exec(
+        client,
+        "INSERT INTO case_people (case_id, person_id, assigned_at, assigned_by, released_at) VALUES ($1, $2, $3, $4, NULL) \
+         ON CONFLICT (case_id, person_id) DO UPDATE SET assigned_at = EXCLUDED.assigned_at, assigned_by = EXCLUDED.assigned_by, released_at = NULL",
+        &[&case_id, &person_id, &at, &by],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_revision<C: GenericClient>(client: &C, a: &Article, action: &str, note: Option<&str>) -> StoreResult<()> {
+    exec(
+        client,
+        "INSERT INTO knowledge_revisions (article_id, version, action, at, by_user, note, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&a.id, &a.version, &action, &a.updated_at, &a.updated_by, &note, &to_json(a)?],
+    )
+    .await?;
+    Ok(())
+}
+
+fn attachment_from_row(r: &Row) -> StoreResult<crate::AttachmentRecord> {
+    let data: String = col(r, 4)?;
+    Ok(crate::AttachmentRecord {
+        attachment: crate::from_json(&data)?,
+        case_id: col(r, 1)?,
+        uploaded_by: col::<Option<i64>>(r, 2)?,
+        uploaded_at: col(r, 3)?,
+    })
+}
+
+fn citizen_flag_from_row(r: &Row) -> StoreResult<crate::CitizenFlag> {
+    Ok(crate::CitizenFlag {
+        phone: col(r, 0)?,
+        active: col(r, 1)?,
+        reason: col(r, 2)?,
+        set_by: col::<Option<i64>>(r, 3)?,
+        set_at: col(r, 4)?,
+    })
 }

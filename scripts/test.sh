@@ -59,6 +59,10 @@ if [ -z "${MINSHENG_TEST_PG:-}" ]; then
 fi
 log "PostgreSQL for tests: $MINSHENG_TEST_PG"
 
+log "Python peers for the tests (an SMTP server, an Open311 client)"
+MINSHENG_TEST_PYTHON=$(./scripts/test-python.sh)
+export MINSHENG_TEST_PYTHON
+
 log "Rust: every crate, both engines"
 cargo test --workspace --locked --no-fail-fast "$@"
 

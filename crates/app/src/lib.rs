@@ -101,6 +101,8 @@ pub struct App {
     pub(crate) search_sync: Arc<tokio::sync::Mutex<()>>,
     /// The public statistics as last computed on this node, and when.
     pub(crate) public_stats: Arc<std::sync::Mutex<Option<(minsheng_domain::Millis, metrics::PublicStats)>>>,
+    /// Where attachment bytes are kept (附件存储).
+    pub blobs: Arc<dyn attachments::BlobStore>,
 }
 
 impl App {
@@ -125,7 +127,20 @@ impl App {
             search: Arc::default(),
             search_sync: Arc::default(),
             public_stats: Arc::default(),
+            // Until the server names its directory (`with_blob_store`), a fresh one under the
+            // system's temporary directory: tests and tools never write into ./data by accident.
+            blobs: Arc::new(attachments::LocalBlobStore::new(std::env::temp_dir().join(format!(
+                "minsheng-attachments-{}-{}",
+                std::process::id(),
+                rand::random::<u32>()
+            )))),
         }
+    }
+
+    /// Keeps attachment bytes in this store (the server's `attachments_dir`, or an object store).
+    pub fn with_blob_store(mut self, blobs: Arc<dyn attachments::BlobStore>) -> Self {
+        self.blobs = blobs;
+        self
     }
 
     /// The escalation thresholds in force.

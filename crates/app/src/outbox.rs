@@ -292,8 +292,9 @@ pub fn answer_channel(case: &Case) -> Option<(&'static str, String)> {
 
 fn citizen_notice(templates: &Templates, case: &Case, template: &str, app: &App, now: Millis, number: &str) -> Option<NewNotice> {
     let (channel, recipient) = answer_channel(case)?;
-    // Imported history never notifies anyone.
-    if case.intake.channel == Channel::Import {
+    // Imported history never notifies anyone; a WeChat message is acknowledged by the passive
+    // reply to it, at once.
+    if case.intake.channel == Channel::Import || (channel == WECHAT && template == "acknowledged") {
         return None;
     }
     let reply = case.reply.as_ref().map(|r| crate::channels::clip(r.text.as_str(), 300)).unwrap_or_default();

@@ -156,3 +156,29 @@ pub fn fresh_sqlite_path() -> String {
     let _ = std::fs::create_dir_all(&dir);
     dir.join(format!("t{}.db", N.fetch_add(1, Ordering::Relaxed))).display().to_string()
 }
+
+static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+
+/// The Python interpreter with the test suite's third-party peers installed (an SMTP server, an
+/// Open311 client; `scripts/test-requirements.txt`): `MINSHENG_TEST_PYTHON` if set, else the one
+/// `scripts/test-python.sh` makes (and makes now if need be). Panics with the reason if it cannot.
+pub fn python() -> PathBuf {
+    let found = PYTHON.get_or_init(|| {
+        if let Ok(p) = std::env::var("MINSHENG_TEST_PYTHON") {
+            return Ok(PathBuf::from(p));
+        }
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let out = Command::new("bash")
+            .arg(root.join("scripts/test-python.sh"))
+            .output()
+            .map_err(|e| format!("cannot run scripts/test-python.sh: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("scripts/test-python.sh failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    });
+    match found {
+        Ok(p) => p.clone(),
+        Err(why) => panic!("the test suite needs Python with its third-party peers:\n{why}"),
+    }
+}

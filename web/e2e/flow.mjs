@@ -13,10 +13,14 @@
 // case's clocks and delivery log; the administrator's 职责清单 (search 广场舞), 指标与权重 and 值班表;
 // the weekly digest; the knowledge base (知识库: seeded articles, search, a suggestion adopted on the
 // workbench); 智能分类 (the classification panel on the workbench, the dispatchers' 分类审核 queue with a
-// dispatch that sets the item, the administrator's settings) and 工单检索 (full-text search). Screenshots go to
+// dispatch that sets the item, the administrator's settings) and 工单检索 (full-text search); the channels:
+// 手机上报 at a phone's size (photo, position, number, tracking and an addition with a photo), 网格上报,
+// the case page's gallery, a workbench case with a file and 来电弹屏, 恶意重复标记 and its list, the
+// citizen's notices in the delivery log, 通知模板. Screenshots go to
 // artifacts/screenshots/ at the repository root. The last line is "N passed, M failed".
 
 import { existsSync, mkdirSync } from 'node:fs'
+import { deflateSync } from 'node:zlib'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -937,6 +941,277 @@ await check('admin: 智能分类 shows the settings, models and retraining; savi
   await ad.getByTestId('cls-save').click()
   await ad.locator('.el-message', { hasText: '设置已保存' }).first().waitFor()
   await shot(ad, 'classifier')
+  await ad.context().close()
+})
+
+
+// --- Channels (issue 5): 手机上报, 网格上报, attachments, 来电弹屏, 恶意重复标记, 通知模板 -------------------
+
+/** A small valid PNG (w×h, one colour), made here: the server sniffs the bytes and thumbnails it. */
+function makePng(w = 24, h = 16, rgb = [200, 40, 40]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (buf) => {
+    let c = 0xffffffff
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(data.length)
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const c = Buffer.alloc(4)
+    c.writeUInt32BE(crc(td))
+    return Buffer.concat([len, td, c])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(w, 0)
+  ihdr.writeUInt32BE(h, 4)
+  ihdr[8] = 8 // bit depth
+  ihdr[9] = 2 // RGB
+  const raw = Buffer.alloc((w * 3 + 1) * h)
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(rgb, y * (w * 3 + 1) + 1 + x * 3)
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Picks files through the uploader `testid` and waits until all of them are uploaded. */
+async function uploadFiles(page, testid, files) {
+  await page.getByTestId(`${testid}-pick-input`).setInputFiles(files)
+  const up = page.getByTestId(testid)
+  await page.waitForFunction(
+    ([id, n]) => {
+      const el = document.querySelector(`[data-testid="${id}"]`)
+      return !!el && el.getAttribute('data-busy') === 'false' && Number(el.getAttribute('data-done')) >= n
+    },
+    [testid, files.length],
+    { timeout: TIMEOUT },
+  ).catch(async (e) => {
+    const states = await up.locator(`[data-testid="${testid}-item"]`).evaluateAll((els) => els.map((x) => `${x.getAttribute('data-state')}: ${x.innerText}`))
+    throw new Error(`uploads did not finish: ${states.join(' | ')} (${e.message.split('\n')[0]})`)
+  })
+}
+
+// WGS-84, as a phone's browser reports it: 海口 龙华区 金贸街道.
+const HERE_WGS = { latitude: 20.0295, longitude: 110.3296 }
+const pngA = { name: `现场照片-${stamp}.png`, mimeType: 'image/png', buffer: makePng(32, 24, [220, 60, 40]) }
+const pngB = { name: `补充照片-${stamp}.png`, mimeType: 'image/png', buffer: makePng(20, 20, [40, 120, 220]) }
+const reportPhone = `136${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`
+let reportNumber = null
+let gridNumber = null
+
+await check('手机上报 (390×844, no login): fill, locate, upload a photo, submit, see the number and open its tracking page', async () => {
+  const m = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, geolocation: HERE_WGS, permissions: ['geolocation'] })
+  await m.goto(`${BASE}/#/report`)
+  await m.getByTestId('report-form').waitFor()
+  const width = await m.evaluate(() => document.documentElement.scrollWidth)
+  assert(width <= 390, `no horizontal scrolling on a phone: ${width}px`)
+  // Nothing filled: the required fields are marked, nothing is sent.
+  await m.getByTestId('report-submit').click()
+  await m.getByTestId('report-form').getByText('请填写诉求内容').waitFor()
+  await m.getByTestId('report-form').getByText('请填写联系电话').waitFor()
+  await m.getByTestId('report-type-complaint').click()
+  await m.getByTestId('report-text').fill(`金贸街道国贸路人行道井盖缺失，夜间行人容易踩空，请尽快处理。e2e-${stamp}`)
+  await m.getByTestId('report-phone').fill('1381234') // too short
+  await m.getByTestId('report-submit').click()
+  await m.getByTestId('report-form').getByText('请输入 11 位手机号或带区号的固话').waitFor()
+  await m.getByTestId('report-phone').fill(reportPhone)
+  await m.getByTestId('report-name').fill('陈女士')
+  await m.getByTestId('report-address').fill('龙华区国贸路 20 号')
+  await m.getByTestId('report-locate').click()
+  await m.getByTestId('report-coords').filter({ hasText: '20.02950, 110.32960' }).waitFor()
+  await uploadFiles(m, 'report-files', [pngA])
+  assert((await m.getByTestId('report-files').locator('img').count()) === 1, 'a local thumbnail of the photo')
+  await shot(m, 'report-mobile-filled')
+  await m.getByTestId('report-submit').click()
+  await m.getByTestId('report-done').waitFor()
+  reportNumber = (await m.getByTestId('report-number').innerText()).trim()
+  assert(/^[A-Z]{2,}\d{14}$/.test(reportNumber), `case number: ${reportNumber}`)
+  await shot(m, 'report-mobile-done')
+  await m.getByTestId('report-track').click()
+  await m.waitForURL(new RegExp(`#/track\\?number=${reportNumber}`))
+  assert((await m.getByTestId('track-number').inputValue()) === reportNumber, 'number prefilled on the tracking page')
+  await m.getByTestId('track-phone4').fill(reportPhone.slice(-4))
+  await m.getByTestId('track-submit').click()
+  await m.getByTestId('track-result').waitFor()
+  // The citizen adds information with a second photo (public upload, ids with add_info).
+  await m.getByTestId('track-add-info').click()
+  await m.getByTestId('track-note').fill('补充：井盖旁边还有一处路面塌陷。')
+  await uploadFiles(m, 'track-files', [pngB])
+  await m.getByTestId('track-send').click()
+  await m.getByTestId('track-timeline').getByText('补充诉求').first().waitFor()
+  await shot(m, 'report-track-add-info')
+  // 再报一件 clears the form.
+  await m.goto(`${BASE}/#/report`)
+  await m.getByTestId('report-form').waitFor()
+  await m.context().close()
+})
+
+await check('the public report is stored with its photo, channel 手机 and the position converted to GCJ-02', async () => {
+  assert(reportNumber, 'no public report')
+  const op = await newPage()
+  await login(op, 'supervisor')
+  const d = await apiJson(op, 'GET', `/api/cases/${reportNumber}`)
+  assert(['mobile', 'web'].includes(d.case.intake.channel), `channel: ${d.case.intake.channel}`)
+  const { latitude, longitude } = d.case.intake.place
+  assert(latitude !== null && longitude !== null, 'coordinates kept')
+  // GCJ-02 near 海口 is ≈ +0.0044° east and −0.002° south of WGS-84.
+  assert(Math.abs(longitude - (HERE_WGS.longitude + 0.0044)) < 0.0008 && Math.abs(latitude - (HERE_WGS.latitude - 0.002)) < 0.0008, `stored ${latitude}, ${longitude}`)
+  const files = await apiJson(op, 'GET', `/api/cases/${reportNumber}/attachments`)
+  assert(files.some((f) => f.name === pngA.name), `the photo is the case's: ${JSON.stringify(files).slice(0, 300)}`)
+  await op.context().close()
+})
+
+await check('网格上报: the grid worker reports from the menu with a photo and the position; the case page shows the gallery', async () => {
+  const g = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, geolocation: HERE_WGS, permissions: ['geolocation'] })
+  await login(g, 'grid')
+  // A phone's width collapses the menu to icons: find the entry by its id, and follow it.
+  await g.getByTestId('menu-gridReport').click()
+  await g.waitForURL(/#\/grid\/report/)
+  await g.getByTestId('report-form').waitFor()
+  await g.getByTestId('report-type-help').click()
+  await g.getByTestId('report-text').fill(`巡查发现金贸街道滨海大道路灯连续三盏不亮。e2e-${stamp}`)
+  await g.getByTestId('report-address').fill('龙华区滨海大道 105 号')
+  await g.getByTestId('report-locate').click()
+  await g.getByTestId('report-coords').waitFor()
+  await uploadFiles(g, 'report-files', [pngA])
+  await g.getByTestId('report-submit').click()
+  await g.getByTestId('report-done').waitFor()
+  gridNumber = (await g.getByTestId('report-number').innerText()).trim()
+  await shot(g, 'grid-report-done')
+  const d = await apiJson(g, 'GET', `/api/cases/${gridNumber}`)
+  assert(d.case.intake.channel === 'grid_worker', `channel: ${d.case.intake.channel}`)
+  assert(d.case.intake.title.startsWith('巡查发现金贸街道'), `a title from the text: ${d.case.intake.title}`)
+  const { latitude, longitude } = d.case.intake.place
+  assert(Math.abs(longitude - (HERE_WGS.longitude + 0.0044)) < 0.0008 && Math.abs(latitude - (HERE_WGS.latitude - 0.002)) < 0.0008, `GCJ-02 like the public report: ${latitude}, ${longitude}`)
+  await g.getByTestId('report-open-case').click()
+  await g.getByTestId('case-number').filter({ hasText: gridNumber }).waitFor()
+  await g.getByTestId('case-attachments').waitFor()
+  const thumb = g.getByTestId('case-attachments').getByTestId('att-thumb').first()
+  await thumb.waitFor()
+  await g.waitForFunction(() => {
+    const img = document.querySelector('[data-testid="att-thumb"]')
+    return !!img && img.complete && img.naturalWidth > 0
+  })
+  assert((await thumb.getAttribute('src')).startsWith('blob:'), 'the thumbnail is an object URL (fetched with the session)')
+  await thumb.click()
+  await g.locator('.el-image-viewer__wrapper').waitFor()
+  await shot(g, 'case-gallery-preview', false)
+  await g.keyboard.press('Escape')
+  await g.locator('.el-image-viewer__wrapper').waitFor({ state: 'detached' })
+  await g.context().close()
+})
+
+await check('operator: a case with an attached photo from the workbench; 来电弹屏 shows counts and channels', async () => {
+  const op = await newPage()
+  await login(op, 'operator')
+  await op.getByTestId('intake-form').waitFor()
+  await op.getByTestId('wb-caller').fill(reportPhone)
+  await op.getByTestId('wb-lookup').click()
+  const hist = op.getByTestId('caller-history')
+  if (reportNumber) await hist.getByText(reportNumber).waitFor()
+  await op.getByTestId('caller-stats').filter({ hasText: '共 1 件' }).waitFor()
+  const channels = await op.getByTestId('caller-channels').innerText()
+  assert(/手机|网站|网页/.test(channels), `the channels used: ${channels}`)
+  await op.getByTestId('wb-title').fill(`井盖缺失再次来电 e2e-${stamp}`)
+  await op.getByTestId('wb-text').fill('市民来电称国贸路井盖仍未修复，附现场照片。')
+  await uploadFiles(op, 'wb-files', [pngB])
+  await shot(op, 'workbench-attachment')
+  await op.getByTestId('wb-submit').click()
+  await op.getByTestId('created-number').waitFor()
+  const n = (await op.getByTestId('created-number').innerText()).trim()
+  await op.getByTestId('created-number').click()
+  await op.getByTestId('case-number').filter({ hasText: n }).waitFor()
+  await op.getByTestId('case-attachments').getByTestId('att-thumb').first().waitFor()
+  await op.context().close()
+})
+
+await check('supervisor: 标记恶意重复 on the case page; the 恶意重复名单 lists it; the operator sees the red tag on the call', async () => {
+  assert(reportNumber, 'no public report')
+  const sv = await newPage()
+  await login(sv, 'supervisor')
+  await openCase(sv, reportNumber)
+  // The citizen's addition carried a photo: its name is on the timeline.
+  await sv.getByTestId('timeline').getByTestId('tl-attachments').filter({ hasText: pngB.name }).waitFor()
+  const btn = sv.getByTestId('citizen-flag-btn')
+  await btn.filter({ hasText: '标记恶意重复' }).waitFor()
+  await btn.click()
+  await sv.getByTestId('citizen-flag-save').click()
+  await sv.getByTestId('citizen-flag-form').getByText('请填写标记原因').waitFor()
+  const reason = `同一井盖问题一日内反复投诉 e2e-${stamp}`
+  await sv.getByTestId('citizen-flag-reason').fill(reason)
+  await sv.getByTestId('citizen-flag-save').click()
+  await sv.getByTestId('citizen-flag-tag').filter({ hasText: '恶意重复诉求' }).waitFor()
+  await btn.filter({ hasText: '取消标记' }).waitFor()
+  await shot(sv, 'citizen-flag')
+  assert((await menuTexts(sv)).includes('恶意重复名单'), 'supervisor menu has 恶意重复名单')
+  await sv.getByTestId('menu-citizenFlags').click()
+  await sv.waitForURL(/#\/admin\/citizen-flags/)
+  const row = sv.getByTestId('flags-table').locator('.el-table__row', { hasText: reason })
+  await row.waitFor()
+  const rowText = await row.innerText()
+  assert(rowText.includes('****') && !rowText.includes(reportPhone), `the phone is masked: ${rowText}`)
+  await shot(sv, 'citizen-flags')
+  const op = await newPage()
+  await login(op, 'operator')
+  await op.getByTestId('wb-caller').fill(reportPhone)
+  await op.getByTestId('wb-lookup').click()
+  await op.getByTestId('caller-flag').filter({ hasText: '恶意重复诉求' }).filter({ hasText: reason }).waitFor()
+  await shot(op, 'workbench-caller-flagged', false)
+  await op.context().close()
+  // Unflag again: the list keeps it as 已取消.
+  await openCase(sv, reportNumber)
+  await sv.getByTestId('citizen-flag-btn').filter({ hasText: '取消标记' }).click()
+  await sv.getByTestId('citizen-flag-save').click()
+  await sv.getByTestId('citizen-flag-btn').filter({ hasText: '标记恶意重复' }).waitFor()
+  assert(!(await sv.getByTestId('citizen-flag-tag').isVisible().catch(() => false)), 'no red tag once unflagged')
+  await sv.context().close()
+})
+
+await check('the case page lists citizen notices (通知记录): channel, recipient, template, state', async () => {
+  assert(reportNumber, 'no public report')
+  const sv = await newPage()
+  await login(sv, 'supervisor')
+  await openCase(sv, reportNumber)
+  const entry = sv.getByTestId('case-notices').locator('[data-testid^="case-notice-"]', { hasText: '受理回执' }).first()
+  await entry.waitFor()
+  const txt = await entry.innerText()
+  assert(txt.includes('短信') && txt.includes('接收人'), `channel and recipient: ${txt}`)
+  assert(/待发送|已发送|发送失败/.test(txt), `state: ${txt}`)
+  await sv.context().close()
+})
+
+await check('admin: 通知模板 — edit with a live preview, an unknown placeholder refused, save, 恢复默认', async () => {
+  const ad = await newPage()
+  await login(ad, 'admin')
+  assert((await menuTexts(ad)).includes('通知模板'), 'admin menu has 通知模板')
+  await ad.getByTestId('menu-templates').click()
+  await ad.waitForURL(/#\/admin\/templates/)
+  for (const ch of ['sms', 'email', 'wechat']) await ad.getByTestId(`tpl-group-${ch}`).waitFor()
+  const key = 'sms.acknowledged'
+  const input = ad.getByTestId(`tpl-input-${key}`)
+  await input.waitFor()
+  const original = await input.inputValue()
+  await input.fill('【12345】{nope} 工单{number}')
+  await ad.getByTestId('tpl-save').click()
+  await ad.getByTestId(`tpl-err-${key}`).filter({ hasText: '{nope}' }).waitFor()
+  const text = `【12345】已收到您的诉求，工单号{number}，进度查询：{link} e2e-${stamp}`
+  await input.fill(text)
+  await ad.getByTestId(`tpl-preview-${key}`).filter({ hasText: '工单号HK20261122000123' }).waitFor()
+  await shot(ad, 'notice-templates')
+  await ad.getByTestId('tpl-save').click()
+  await ad.locator('.el-message', { hasText: '已保存 1 个模板' }).first().waitFor()
+  await ad.reload()
+  await ad.getByTestId(`tpl-input-${key}`).waitFor()
+  assert((await ad.getByTestId(`tpl-input-${key}`).inputValue()) === text, 'the saved text is kept')
+  await ad.getByTestId(`tpl-${key}`).getByText('已自定义').waitFor()
+  await ad.getByTestId(`tpl-reset-${key}`).click()
+  assert((await ad.getByTestId(`tpl-input-${key}`).inputValue()) === original, '恢复默认 puts the default back')
+  await ad.getByTestId('tpl-save').click()
+  await ad.locator('.el-message', { hasText: '已保存 1 个模板' }).first().waitFor()
+  await ad.getByTestId(`tpl-${key}`).getByText('默认', { exact: true }).waitFor()
   await ad.context().close()
 })
 

@@ -6,6 +6,8 @@ import { canOpen, homeFor, type Page } from './lib/nav'
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
   { path: '/track', name: 'track', component: () => import('./views/TrackView.vue'), meta: { public: true } },
+  // 手机上报: a citizen's report from a phone, without login (the same form serves 网格上报 below).
+  { path: '/report', name: 'report', component: () => import('./views/ReportView.vue'), props: { mode: 'public' }, meta: { public: true } },
   { path: '/stats', name: 'public-stats', component: () => import('./views/PublicStatsView.vue'), meta: { public: true } },
   {
     path: '/',
@@ -28,6 +30,9 @@ const routes: RouteRecordRaw[] = [
       { path: 'review', name: 'review', component: () => import('./views/ReviewQueueView.vue'), meta: { page: 'review' } },
       { path: 'classifier', name: 'classifier', component: () => import('./views/ClassifierView.vue'), meta: { page: 'classifier' } },
       { path: 'search', name: 'search', component: () => import('./views/SearchView.vue'), meta: { page: 'search' } },
+      { path: 'grid/report', name: 'grid-report', component: () => import('./views/ReportView.vue'), props: { mode: 'grid' }, meta: { page: 'gridReport' } },
+      { path: 'admin/citizen-flags', name: 'citizen-flags', component: () => import('./views/CitizenFlagsView.vue'), meta: { page: 'citizenFlags' } },
+      { path: 'admin/templates', name: 'templates', component: () => import('./views/NoticeTemplatesView.vue'), meta: { page: 'templates' } },
       // Lazy, like every page: ECharts (and the map) load only with the dashboard or the screen.
       { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { page: 'dashboard' } },
     ],

@@ -69,3 +69,30 @@ impl FromRequestParts<AppState> for Authed {
         Ok(Authed(actor))
     }
 }
+
+/// The caller's address for the rate limits of the public doors: the connection's peer, or — only
+/// behind a proxy the operator declared with `MINSHENG_TRUST_FORWARDED=1` — the first address of
+/// `X-Forwarded-For`. Without either (a test router without connection info) it is `unknown`.
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        static TRUST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let trust = *TRUST.get_or_init(|| std::env::var("MINSHENG_TRUST_FORWARDED").is_ok_and(|v| v == "1"));
+        if trust
+            && let Some(first) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+        {
+            return Ok(ClientIp(first.to_string()));
+        }
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(ClientIp(peer.unwrap_or_else(|| "unknown".into())))
+    }
+}

@@ -72,6 +72,23 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
         .route("/track/{number}", get(routes::track::track))
         .route("/track/{number}/actions/{action}", post(routes::track::citizen_act))
         .route("/public/stats", get(routes::track::public_stats))
+        // 渠道: the public report door, the SMS webhook, citizens and their notice templates.
+        .route("/public/cases", post(routes::channels::report))
+        .route("/channels/sms/inbound", post(routes::channels::sms_inbound))
+        .route("/citizens/{phone}", get(routes::channels::history))
+        .route("/citizens/{phone}/flag", put(routes::channels::set_flag))
+        .route("/cases/{key}/citizen-flag", put(routes::channels::set_case_flag))
+        .route("/citizen-flags", get(routes::channels::flags))
+        .route("/settings/notice-templates", get(routes::channels::templates).put(routes::channels::set_templates))
+        // 附件: a file is larger than any JSON body; each upload route has its own limit.
+        .route("/attachments", post(routes::attachments::upload).layer(DefaultBodyLimit::max(routes::attachments::MAX_UPLOAD_BODY_BYTES)))
+        .route(
+            "/public/attachments",
+            post(routes::attachments::upload_public).layer(DefaultBodyLimit::max(routes::attachments::MAX_UPLOAD_BODY_BYTES)),
+        )
+        .route("/attachments/{id}", get(routes::attachments::download))
+        .route("/attachments/{id}/thumbnail", get(routes::attachments::thumbnail))
+        .route("/cases/{key}/attachments", get(routes::attachments::case_files))
         .route("/units", get(routes::org::units).post(routes::org::add_unit))
         .route("/users", get(routes::org::users).post(routes::org::add_user))
         .route("/users/{login}/password", post(routes::org::reset_password))
@@ -113,6 +130,10 @@ pub fn router_with_web(app: App, web_dir: Option<std::path::PathBuf>) -> Router 
     let base = Router::new()
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::build()))
         .nest("/api", api)
+        // Open311 GeoReport v2 for third-party apps (its own formats and errors).
+        .nest("/open311/v2", routes::open311::router())
+        // 微信公众号: answers only when the server added its `Arc<WechatChannel>` extension.
+        .route(routes::wechat::PATH, get(routes::wechat::verify).post(routes::wechat::receive))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text));
     let web = web_dir.filter(|d| d.join("index.html").is_file());

@@ -29,16 +29,20 @@ use crate::routes;
         routes::registry::people, routes::registry::add_person, routes::registry::person, routes::registry::edit_person,
         routes::registry::import_people, routes::registry::case_people, routes::registry::articles, routes::registry::create_article,
         routes::registry::article, routes::registry::edit_article, routes::registry::review_article, routes::registry::suggest,
+        routes::attachments::upload, routes::attachments::upload_public, routes::attachments::download, routes::attachments::thumbnail,
+        routes::attachments::case_files,
     ),
     components(schemas(routes::cases::CreateCaseRequest, routes::cases::CitizenInput, routes::cases::PlaceInput, routes::auth::LoginRequest,
         routes::auth::Me, routes::org::NewUnitRequest, routes::org::NewUserRequest, routes::org::NewApiKeyRequest, routes::org::PasswordRequest, routes::oversight::DutyRequest, routes::catalogue::SaveRequest,
         minsheng_app::people::PersonInput, minsheng_app::knowledge::ArticleInput, routes::registry::EditArticleRequest,
         routes::registry::ReviewRequest, routes::registry::SuggestRequest, minsheng_app::classifier::ClassifierSettings,
-        routes::classifier::RetrainRequest, routes::classifier::ClassifyRequest)),
+        routes::classifier::RetrainRequest, routes::classifier::ClassifyRequest, minsheng_domain::attachment::AttachmentRef,
+        minsheng_app::attachments::CaseAttachment)),
     tags((name = "cases", description = "工单：受理、列表、详情、办理动作"), (name = "public", description = "市民进度查询"),
         (name = "auth", description = "登录"), (name = "organisation", description = "组织、用户、接口密钥"), (name = "meta", description = "枚举与错误码"),
         (name = "people", description = "人员库：调解员、法律援助、专家；工单的推荐人员"), (name = "knowledge", description = "知识库：检索、编写、审核、受理时推荐"),
-        (name = "classifier", description = "智能分类：模型版本与评估、自动派单阈值、重新训练")),
+        (name = "classifier", description = "智能分类：模型版本与评估、自动派单阈值、重新训练"),
+        (name = "attachments", description = "附件：照片、PDF、录音、视频的上传、缩略图与下载")),
     modifiers(&Security)
 )]
 pub struct ApiDoc;

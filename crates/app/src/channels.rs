@@ -9,7 +9,7 @@ use minsheng_domain::case::{CallbackOutcome, Case, CaseState, CaseType, Channel,
 use minsheng_domain::org::{Actor, Role};
 use minsheng_domain::value::{CaseText, Note, Title};
 use minsheng_domain::{DomainError, DomainResult, ErrorCode};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::App;
 use crate::service::{ActionRequest, AfterIntake};
@@ -258,4 +258,119 @@ pub fn same_citizen(a: &Citizen, b: &Citizen) -> bool {
 /// Role check for the edges that let staff look a citizen up.
 pub fn may_look_up_citizens(actor: &Actor) -> bool {
     matches!(actor.role, Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader | Role::Admin)
+}
+
+/// A report from the public web and mobile page (网站 / 手机上报), without login.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicReport {
+    pub case_type: CaseType,
+    pub title: Option<String>,
+    pub text: String,
+    pub name: Option<String>,
+    pub phone: String,
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub confidential: bool,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// `wgs84` (a browser's geolocation) or `gcj02` (Chinese map SDKs); default `wgs84`.
+    pub coord_system: Option<String>,
+    /// `mobile` or `web` (default `web`).
+    pub channel: Option<Channel>,
+    /// Ids of files uploaded before through the public upload.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+/// What the citizen is told after a public report.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicReceipt {
+    pub number: String,
+    pub track_url: String,
+}
+
+impl App {
+    /// Takes a public report: per-IP and per-phone limits first, then the same intake as every
+    /// channel (the acknowledgement SMS goes with it). `client` is the caller's address.
+    pub async fn submit_public(&self, client: &str, report: PublicReport) -> DomainResult<PublicReceipt> {
+        use crate::abuse::Door;
+        self.knock(Door::ReportIp, client)?;
+        let phone = minsheng_domain::value::PhoneNumber::parse(&report.phone)?;
+        let title = match report.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => Title::parse(t)?,
+            None => title_of(None, &report.text)?,
+        };
+        let text = CaseText::parse(&report.text)?;
+        let name = match report.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) if !report.anonymous => Some(minsheng_domain::value::PersonName::parse(n)?),
+            _ => None,
+        };
+        let address = match report.address.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => Some(minsheng_domain::value::Address::parse(a)?),
+            None => None,
+        };
+        let (latitude, longitude) = match (report.latitude, report.longitude) {
+            (Some(lat), Some(lon)) => {
+                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                    return Err(DomainError::invalid("latitude", "坐标超出范围", "coordinates out of range"));
+                }
+                // Places are kept in GCJ-02, the datum of Chinese maps and of our polygons.
+                let system = report.coord_system.as_deref().unwrap_or("wgs84");
+                let (lon, lat) = match system {
+                    "wgs84" => minsheng_place::coord::wgs84_to_gcj02(lon, lat),
+                    "gcj02" => (lon, lat),
+                    other => {
+                        return Err(DomainError::invalid(
+                            "coord_system",
+                            format!("不支持的坐标系 {other}（wgs84 或 gcj02）"),
+                            format!("unsupported coordinate system {other} (wgs84 or gcj02)"),
+                        ));
+                    }
+                };
+                (Some(lat), Some(lon))
+            }
+            (None, None) => (None, None),
+            _ => return Err(DomainError::invalid("latitude", "经纬度须同时提供", "give both latitude and longitude")),
+        };
+        let channel = match report.channel {
+            None | Some(Channel::Web) => Channel::Web,
+            Some(Channel::Mobile) => Channel::Mobile,
+            Some(_) => return Err(DomainError::invalid("channel", "公开页面只能是 web 或 mobile", "the public page is web or mobile")),
+        };
+        let citizen_actor = Actor { user_id: None, name: "市民".into(), role: Role::Citizen, unit: None };
+        let attachments = self.attachment_refs(&citizen_actor, &report.attachments).await?;
+        // The phone's bucket is spent only by a report that is otherwise valid.
+        self.knock(Door::ReportPhone, phone.as_str())?;
+        let intake = Intake {
+            channel,
+            case_type: report.case_type,
+            title,
+            text,
+            urgency: Urgency::Normal,
+            citizen: Citizen {
+                name,
+                phone: Some(phone),
+                anonymous: report.anonymous,
+                confidential: report.confidential,
+                ..Citizen::default()
+            },
+            place: Place { address, division_unit_id: None, latitude, longitude },
+            catalogue_item: None,
+            catalogue_version: None,
+            tags: Vec::new(),
+            external_id: None,
+            attachments,
+        };
+        let detail = self.create_case(&citizen_actor, intake, AfterIntake::Forward).await?;
+        let number = detail.case.get("number").and_then(|n| n.as_str()).unwrap_or_default().to_string();
+        if !report.attachments.is_empty()
+            && let Some(case) = self.store.case_by_number(&number).await?
+        {
+            self.store.attach_to_case(&report.attachments, case.id).await?;
+        }
+        Ok(PublicReceipt { track_url: self.tracking_link(&number), number })
+    }
 }

@@ -17,11 +17,13 @@ use minsheng_domain::lifecycle::Rules;
 use minsheng_store::Store;
 use serde::{Deserialize, Serialize};
 
+pub mod abuse;
 pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod catalogue;
 pub mod channels;
+pub mod citizens;
 pub mod classifier;
 pub mod clock;
 pub mod demo;
@@ -30,6 +32,7 @@ pub mod knowledge;
 pub mod ladder;
 pub mod metrics;
 pub mod notify;
+pub mod open311;
 pub mod org;
 pub mod outbox;
 pub mod people;
@@ -39,6 +42,7 @@ pub mod scheduler;
 pub mod search;
 pub mod service;
 pub mod similar;
+pub mod sms;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 
@@ -56,6 +60,12 @@ pub struct Settings {
     /// The address citizens reach the platform at (tracking links in notices), e.g.
     /// `https://12345.haikou.gov.cn`.
     pub public_url: String,
+    /// Rate limits of the public doors (防刷).
+    pub public_limits: abuse::PublicLimits,
+    /// The SMS gateway (短信网关): webhook secret and where to send. Secrets come from each
+    /// node's configuration file, never from the shared settings.
+    #[serde(skip)]
+    pub sms: sms::SmsSettings,
 }
 
 impl Default for Settings {
@@ -66,6 +76,8 @@ impl Default for Settings {
             limits: Default::default(),
             escalation: Default::default(),
             public_url: "http://127.0.0.1:8080".into(),
+            public_limits: Default::default(),
+            sms: Default::default(),
         }
     }
 }
@@ -103,6 +115,8 @@ pub struct App {
     pub(crate) public_stats: Arc<std::sync::Mutex<Option<(minsheng_domain::Millis, metrics::PublicStats)>>>,
     /// Where attachment bytes are kept (附件存储).
     pub blobs: Arc<dyn attachments::BlobStore>,
+    /// This node's counters of the public doors.
+    pub(crate) limiter: Arc<abuse::Limiter>,
 }
 
 impl App {
@@ -129,6 +143,7 @@ impl App {
             public_stats: Arc::default(),
             // Until the server names its directory (`with_blob_store`), a fresh one under the
             // system's temporary directory: tests and tools never write into ./data by accident.
+            limiter: Arc::default(),
             blobs: Arc::new(attachments::LocalBlobStore::new(std::env::temp_dir().join(format!(
                 "minsheng-attachments-{}-{}",
                 std::process::id(),

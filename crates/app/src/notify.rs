@@ -97,7 +97,21 @@ impl App {
     /// The notices about a case (its delivery log), for staff who may see the case.
     pub async fn case_notices(&self, actor: &Actor, key: &str) -> DomainResult<Vec<Notice>> {
         let case = self.visible_case(actor, key).await?;
-        Ok(self.store.list_notices(&NoticeQuery { case_id: Some(case.id), limit: 200, ..Default::default() }).await?)
+        let mut notices = self.store.list_notices(&NoticeQuery { case_id: Some(case.id), limit: 200, ..Default::default() }).await?;
+        // The citizen's number or address on the delivery log is personal data like any other.
+        let hidden = minsheng_domain::access::identity_hidden_from(actor, &case);
+        for n in &mut notices {
+            if matches!(n.channel.as_str(), crate::outbox::SMS | crate::outbox::EMAIL | crate::outbox::WECHAT) {
+                n.recipient = if hidden {
+                    "保密".to_string()
+                } else if actor.role.sees_full_phone() {
+                    continue;
+                } else {
+                    mask_recipient(&n.channel, &n.recipient)
+                };
+            }
+        }
+        Ok(notices)
     }
 
     /// Sets who of a unit is on duty at the centre on a day. Centre staff manage the roster; a
@@ -209,5 +223,15 @@ impl App {
         self.send_unsatisfied_digest(monday - ChronoDuration::days(7)).await?;
         self.store.put_setting(&key, &now.to_string()).await?;
         Ok(true)
+    }
+}
+
+/// A citizen's address on a notice, masked: phone numbers as 138****1234, e-mail addresses as
+/// zh***@example.com, OpenIDs to their first four characters.
+pub fn mask_recipient(channel: &str, recipient: &str) -> String {
+    match channel {
+        crate::outbox::SMS => minsheng_domain::value::mask_phone(recipient),
+        crate::outbox::EMAIL => minsheng_domain::value::EmailAddress::parse(recipient).map(|e| e.masked()).unwrap_or_else(|_| "***".into()),
+        _ => format!("{}***", recipient.chars().take(4).collect::<String>()),
     }
 }

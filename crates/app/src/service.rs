@@ -289,11 +289,16 @@ impl App {
         }
         let now = self.clock.now();
         let system = Some(stamp(&Actor::system()));
+        // 恶意重复诉求: a flagged citizen's report is taken, tagged, and left for a person to dispatch.
+        let flagged = self.flagged(intake.citizen.phone.as_ref()).await?;
+        if flagged && !intake.tags.iter().any(|t| t == crate::citizens::FLAG_TAG) {
+            intake.tags.push(crate::citizens::FLAG_TAG.to_string());
+        }
         // 智能分类: without an item, the classifier proposes; a confident proposal is the item.
         let mut classification = self.classify_intake(&intake).await?;
         if let Some(c) = classification.as_mut() {
             // A case the operator keeps (not forwarded) is not dispatched behind their back.
-            c.auto &= after == AfterIntake::Forward;
+            c.auto &= after == AfterIntake::Forward && !flagged;
             if let Some(top) = c.proposals.first().filter(|_| c.auto) {
                 intake.catalogue_item = Some(top.item.clone());
                 intake.catalogue_version = c.catalogue_version;
@@ -355,6 +360,8 @@ impl App {
             new.notices = self.intake_notices(&case, now).await?;
         }
         let case = self.store.create_case(new.clone()).await?;
+        // 附件: the files named at intake now belong to the case.
+        self.claim_attachments(case.id, &case.intake.attachments).await;
         metrics_case_event("received");
         if !recurs.is_empty() {
             self.flag_recurrences(&case, &recurs, now).await?;
@@ -448,6 +455,10 @@ impl App {
         let mut case_json = serde_json::to_value(&case).unwrap_or(serde_json::Value::Null);
         if let Some(intake) = case_json.get_mut("intake").and_then(|v| v.as_object_mut()) {
             intake.remove("citizen");
+            // A file's name may identify the reporter; the list (GET …/attachments) applies the rule.
+            if citizen.identity_hidden {
+                intake.remove("attachments");
+            }
         }
         let timeline = events
             .iter()
@@ -456,6 +467,9 @@ impl App {
                 if let Some(obj) = data.as_object_mut() {
                     obj.remove("intake");
                     obj.remove("type");
+                    if citizen.identity_hidden {
+                        obj.remove("attachments");
+                    }
                 }
                 let mut actor_stamp = e.actor.clone();
                 if actor_stamp.role == Role::Citizen && citizen.identity_hidden {
@@ -687,6 +701,7 @@ impl App {
         if first.events.iter().any(|e| matches!(e.kind, EventKind::Closed { .. })) && !case.merged_from.is_empty() {
             first.notices.extend(self.merged_outcome_notices(&first.case, now).await?);
         }
+        let files = crate::attachments::named_by(&first.events);
         let mut changes = vec![first];
         if let Some(target) = merge_target {
             let kinds = lifecycle::decide_merge_target(&case, &target)?;
@@ -698,6 +713,7 @@ impl App {
             metrics_case_event(n);
         }
         let case = saved.remove(0);
+        self.claim_attachments(case.id, &files).await;
         let events = self.store.case_events(case.id).await?;
         Ok(self.detail_of(actor, case, &events))
     }

@@ -18,6 +18,7 @@ mod figures;
 mod http;
 mod inbox;
 mod lifecycle;
+mod open311;
 mod rss;
 mod seed;
 mod stats;
@@ -53,6 +54,8 @@ enum Command {
     Route(figures::RouteArgs),
     /// Resident memory of a process: VmRSS and VmHWM from /proc/PID/status.
     Rss(rss::Args),
+    /// Concurrent Open311 GeoReport v2 `POST requests` (form-encoded, API key) over HTTP (issue 5).
+    Open311(open311::Args),
 }
 
 fn main() {
@@ -74,6 +77,7 @@ fn main() {
             Command::Rss(a) => rss::run(a),
             Command::Metrics(a) => figures::metrics(a).await,
             Command::Scheduler(a) => figures::scheduler(a).await,
+            Command::Open311(a) => open311::run(a).await,
         }
     });
     match result {

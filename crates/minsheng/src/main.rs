@@ -286,7 +286,10 @@ async fn main() {
     if let Some(prefix) = &cfg.number_prefix {
         settings.number_prefix = prefix.clone();
     }
-    let app = App::new(store.clone(), Arc::new(SystemClock), settings);
+    settings.public_url = cfg.public_url.clone().unwrap_or_else(|| format!("http://{}", cfg.listen));
+    settings.sms = cfg.sms.clone();
+    let app = App::new(store.clone(), Arc::new(SystemClock), settings)
+        .with_blob_store(Arc::new(minsheng_app::attachments::LocalBlobStore::new(&cfg.attachments_dir)));
     if let Err(e) = app.reload_catalogue().await {
         tracing::warn!(error = %e.message_en, "catalogue load failed");
     }
@@ -427,6 +430,12 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
     println!();
     tracing::info!(%addr, engine = ?app.store.engine(), "listening");
     spawn_watcher(app.clone());
+    if let Some(sms) = minsheng_app::sms::SmsGatewayTransport::from_settings(&app.settings.sms) {
+        spawn_delivery(app.clone(), Arc::new(sms));
+    }
+    let mail_listener = spawn_mail(app.clone(), &cfg.mail).await?;
+    // 微信公众号: checked before listening, so a bad key or token stops the start with a message.
+    let wechat = cfg.wechat.as_ref().map(|w| wechat_channel(&app, w)).transpose()?;
     spawn_search_follower(app.clone(), &cfg.search_dir)?;
     // A new installation trains its first classifier from the shipped base data, in the
     // background (about 20 s); until then cases go to the dispatchers unclassified.
@@ -444,9 +453,16 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
     if !has_web {
         tracing::warn!(dir = %web.display(), "no built web application there; serving the API only (build it with: cd web && npm ci && npm run build)");
     }
-    let router = minsheng_api::router_with_web(app, Some(web));
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    let mut router = minsheng_api::router_with_web(app, Some(web));
+    if let Some(channel) = wechat {
+        router = router.layer(axum::Extension(channel));
+    }
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
     tracing::info!("stopped: in-flight requests finished");
+    // The SMTP listener stops on the same signal; let it finish the mail it is taking in.
+    if let Some(listener) = mail_listener {
+        let _ = listener.await;
+    }
     Ok(())
 }
 
@@ -468,6 +484,71 @@ fn spawn_search_follower(app: App, dir: &std::path::Path) -> Result<(), String> 
         }
     });
     Ok(())
+}
+
+/// The WeChat official account's callback channel and, with an AppSecret and a template id, the
+/// delivery of template messages (模板消息) every second.
+fn wechat_channel(
+    app: &App,
+    settings: &minsheng_api::routes::wechat::WechatSettings,
+) -> Result<Arc<minsheng_api::routes::wechat::WechatChannel>, String> {
+    use minsheng_api::routes::wechat::{PATH, WechatChannel, WechatTemplateTransport};
+    let channel = WechatChannel::new(settings.clone()).map_err(|e| format!("[wechat] {e}"))?;
+    if settings.sends_templates() {
+        let transport = WechatTemplateTransport::new(settings, app.clock.clone()).map_err(|e| format!("[wechat] {e}"))?;
+        spawn_delivery(app.clone(), Arc::new(transport));
+    } else {
+        tracing::warn!("wechat: no app_secret or template_id, so template messages wait in the outbox");
+    }
+    tracing::info!(path = PATH, app_id = %settings.app_id, "wechat callback mounted");
+    Ok(Arc::new(channel))
+}
+
+/// Delivers one channel's notices (SMS, e-mail, WeChat) every second: up to 200 a round, 16 in
+/// flight; a full round goes on at once.
+fn spawn_delivery(app: App, transport: Arc<dyn minsheng_app::outbox::Transport>) {
+    tokio::spawn(async move {
+        loop {
+            match app.deliver_round(transport.as_ref(), 200, 16).await {
+                Ok(r) if r.total() >= 200 => continue,
+                Ok(r) if r.failed > 0 => tracing::warn!(channel = transport.channel(), failed = r.failed, "notices given up"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(channel = transport.channel(), error = %e.message_en, "delivery round failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// The e-mail channel (电子邮件): the SMTP listener when `smtp_listen` is set (it needs the hotline
+/// address), and the delivery of e-mail notices when `smtp_relay` is set.
+async fn spawn_mail(app: App, cfg: &config::MailConfig) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
+    if let Some(relay) = &cfg.smtp_relay {
+        let from = match (&cfg.mail_from, cfg.hotline_addresses.first()) {
+            (Some(f), _) => f.clone(),
+            (None, Some(a)) => format!("12345热线 <{a}>"),
+            (None, None) => return Err("smtp_relay needs mail_from or hotline_address (the sender of mail to citizens)".into()),
+        };
+        let relay_config = minsheng_mail::RelayConfig { url: relay.clone(), from, timeout: Duration::from_secs(30) };
+        let transport = minsheng_mail::SmtpTransport::new(app.clone(), &relay_config).await?;
+        spawn_delivery(app.clone(), Arc::new(transport));
+        println!("  邮件发送 mail relay: {relay}");
+    }
+    let Some(listen) = &cfg.smtp_listen else { return Ok(None) };
+    let Some(first) = cfg.hotline_addresses.first() else {
+        return Err("smtp_listen needs hotline_address (the address mail is accepted for)".into());
+    };
+    let hostname = first.rsplit_once('@').map_or("localhost", |(_, d)| d).to_string();
+    let config = minsheng_mail::ListenerConfig { addresses: cfg.hotline_addresses.clone(), hostname, ..Default::default() };
+    let server = minsheng_mail::SmtpServer::bind(listen, app, config).await.map_err(|e| format!("cannot listen for mail on {listen}: {e}"))?;
+    let addr = server.local_addr().map_err(|e| e.to_string())?;
+    println!("  邮件接收 SMTP:   {addr} ({})", cfg.hotline_addresses.join(", "));
+    tracing::info!(%addr, "smtp listener started");
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = server.run(shutdown_signal()).await {
+            tracing::error!(error = %e, "smtp listener failed");
+        }
+    })))
 }
 
 /// The clock watcher: raises due warnings every few seconds (MINSHENG_WATCH_INTERVAL_MS, default

@@ -37,6 +37,7 @@ async fn main() {
                     catalogue_version: None,
                     tags: vec![],
                     external_id: None,
+                    attachments: Vec::new(),
                 };
                 let actor =
                     ActorStamp { user_id: Some(2), name: "话务员".into(), role: Role::Operator, unit_id: Some(2), unit_name: None };

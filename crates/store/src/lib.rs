@@ -499,6 +499,9 @@ pub struct CaseFilter {
     /// Cases under supervision (督办) at this level or above.
     #[serde(default)]
     pub supervision: Option<minsheng_domain::case::Supervision>,
+    /// Cases whose catalogue item (事项) is one of these codes (Open311 `service_code`).
+    #[serde(default)]
+    pub catalogue_items: Vec<String>,
 }
 
 /// The SQL condition (over `c`, the cases table) of the warning and supervision filters; the same

@@ -31,6 +31,7 @@ on_both_engines!(
     classifier_models_are_versioned_with_one_active,
     followers_read_changes_in_order,
     recently_closed_cases_by_item_or_place,
+    lists_filter_by_catalogue_items,
 );
 
 fn intake(title: &str, phone: &str) -> Intake {
@@ -640,4 +641,35 @@ async fn recently_closed_cases_by_item_or_place(store: Arc<dyn Store>) {
     let found = store.closed_since(T0, Some("B02"), None, 10).await.unwrap();
     assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![closed.id], "open {} and other items are left out", open.id);
     assert!(store.closed_since(T0 + 120_000, Some("B02"), None, 10).await.unwrap().is_empty(), "closed before the window");
+}
+
+/// Open311's `service_code` list: cases whose catalogue item is one of the codes, with the other
+/// filters and the paging as usual.
+async fn lists_filter_by_catalogue_items(store: Arc<dyn Store>) {
+    let mut ids = std::collections::HashMap::new();
+    for (i, item) in ["ZS.01.001", "ZS.01.002", "ZS.01.001", "01.02.003"].into_iter().enumerate() {
+        let mut n = new_case(&format!("事项筛选{i}"), T0 + i as i64);
+        n.intake.catalogue_item = Some(item.into());
+        ids.entry(item).or_insert_with(Vec::new).push(store.create_case(n).await.unwrap().id);
+    }
+    store.create_case(new_case("没有事项", T0 + 9)).await.unwrap();
+    let list = |items: &[&str], limit: u32, before: Option<i64>| {
+        let filter = CaseFilter { catalogue_items: items.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+        let store = store.clone();
+        async move { store.list_cases(&CaseQuery { scope: Scope::All, filter, before_id: before, limit }).await.unwrap() }
+    };
+    let one = list(&["ZS.01.001"], 100, None).await;
+    let mut want = ids["ZS.01.001"].clone();
+    want.reverse();
+    assert_eq!(one.cases.iter().map(|c| c.id).collect::<Vec<_>>(), want, "newest first");
+    let two = list(&["ZS.01.001", "01.02.003"], 100, None).await;
+    assert_eq!(two.cases.len(), 3);
+    assert!(two.cases.iter().all(|c| c.intake.catalogue_item.as_deref() != Some("ZS.01.002")));
+    let page = list(&["ZS.01.001", "01.02.003"], 2, None).await;
+    assert_eq!(page.cases.len(), 2);
+    let rest = list(&["ZS.01.001", "01.02.003"], 2, page.next_before_id).await;
+    assert_eq!(rest.cases.len(), 1);
+    assert!(rest.next_before_id.is_none());
+    assert!(list(&["99.99.999"], 100, None).await.cases.is_empty());
+    assert_eq!(list(&[], 100, None).await.cases.len(), 5, "an empty list is no filter");
 }

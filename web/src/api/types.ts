@@ -133,6 +133,8 @@ export interface CitizenView {
   anonymous: boolean
   identity_hidden: boolean
   phone_masked: boolean
+  /** 恶意重复标记 of this citizen's phone, when the server includes it. */
+  flag?: { active: boolean; reason: string } | null
 }
 
 export interface ActorStamp {
@@ -286,8 +288,13 @@ export interface NewCase {
   place: {
     address?: string
     division_unit_id?: number
+    /** GCJ-02, as the server keeps them (a phone's WGS-84 is converted: lib/channels.ts). */
+    latitude?: number
+    longitude?: number
   }
   /** A catalogue item the operator chose; without one the classifier proposes (智能分类). */
   catalogue_item?: string
+  /** Ids of files uploaded before (POST /api/attachments). */
+  attachments?: string[]
   after: 'forward' | 'stay'
 }

@@ -3,6 +3,7 @@
 import { registryEn, registryZh } from './messagesRegistry'
 import { classifyEn, classifyZh } from './messagesClassify'
 import { publicEn, publicZh } from './messagesPublic'
+import { channelsEn, channelsZh } from './messagesChannels'
 
 export type Dict = Record<string, string>
 
@@ -10,6 +11,7 @@ const zh: Dict = {
   ...registryZh,
   ...classifyZh,
   ...publicZh,
+  ...channelsZh,
   'app.title': '12345 政务服务便民热线',
   'app.subtitle': '民生诉求统一受理平台',
   'app.short': '民生 12345',
@@ -507,6 +509,7 @@ const en: Dict = {
   ...registryEn,
   ...classifyEn,
   ...publicEn,
+  ...channelsEn,
   'app.title': '12345 Citizen Service Hotline',
   'app.subtitle': 'Unified citizen-request platform',
   'app.short': 'Minsheng 12345',

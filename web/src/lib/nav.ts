@@ -18,6 +18,9 @@ export type Page =
   | 'review'
   | 'classifier'
   | 'search'
+  | 'gridReport'
+  | 'citizenFlags'
+  | 'templates'
 
 export type NavIcon =
   | 'EditPen'
@@ -59,6 +62,9 @@ const ITEMS: Record<Page, NavItem> = {
   review: { page: 'review', path: '/review', label: 'nav.review', icon: 'Finished' },
   classifier: { page: 'classifier', path: '/classifier', label: 'nav.classifier', icon: 'MagicStick' },
   search: { page: 'search', path: '/search', label: 'nav.search', icon: 'Search' },
+  gridReport: { page: 'gridReport', path: '/grid/report', label: 'nav.gridReport', icon: 'EditPen' },
+  citizenFlags: { page: 'citizenFlags', path: '/admin/citizen-flags', label: 'nav.citizenFlags', icon: 'Avatar' },
+  templates: { page: 'templates', path: '/admin/templates', label: 'nav.templates', icon: 'Document' },
 }
 
 // The dashboard (and its big screen): the centre's roles and unit leaders (the server gives a
@@ -72,16 +78,18 @@ const ITEMS: Record<Page, NavItem> = {
 // assign people to their cases) and the administrator (who keeps it).
 // 分类审核 (the dispatch pool as the classifier's review queue): dispatchers and leaders. 智能分类
 // (classifier settings and models): the administrator. 工单检索: every staff role (the server
-// limits the hits to what each may see).
+// limits the hits to what each may see). 网格上报 (a report from patrol, with photos and the
+// position): grid workers. 恶意重复名单 (flagged callers): supervisors, leaders, the administrator.
+// 通知模板 (the citizen's SMS / e-mail / WeChat texts): the administrator.
 const PAGES: Record<Role, Page[]> = {
   operator: ['workbench', 'todo', 'cases', 'search', 'dashboard', 'knowledge'],
   dispatcher: ['workbench', 'todo', 'review', 'cases', 'search', 'dashboard', 'catalogue', 'knowledge', 'people'],
-  supervisor: ['todo', 'supervision', 'cases', 'search', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics', 'knowledge', 'people'],
-  leader: ['todo', 'supervision', 'review', 'cases', 'search', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics', 'knowledge'],
+  supervisor: ['todo', 'supervision', 'cases', 'search', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics', 'knowledge', 'people', 'citizenFlags'],
+  leader: ['todo', 'supervision', 'review', 'cases', 'search', 'dashboard', 'digest', 'duty', 'catalogue', 'metrics', 'knowledge', 'citizenFlags'],
   unit_handler: ['todo', 'cases', 'search', 'knowledge', 'people'],
   unit_leader: ['todo', 'cases', 'search', 'dashboard', 'digest', 'duty', 'knowledge', 'people'],
-  grid_worker: ['cases', 'search', 'knowledge'],
-  admin: ['cases', 'search', 'dashboard', 'admin', 'catalogue', 'classifier', 'metrics', 'duty', 'digest', 'knowledge', 'people'],
+  grid_worker: ['gridReport', 'cases', 'search', 'knowledge'],
+  admin: ['cases', 'search', 'dashboard', 'admin', 'catalogue', 'classifier', 'metrics', 'duty', 'digest', 'knowledge', 'people', 'citizenFlags', 'templates'],
   citizen: [],
   system: ['cases'],
 }

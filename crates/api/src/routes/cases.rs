@@ -58,6 +58,9 @@ pub struct CreateCaseRequest {
     /// the operator (to answer on the spot).
     #[serde(default)]
     pub after: AfterIntake,
+    /// Ids of files uploaded before by the same user (`POST /api/attachments`), at most 9.
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 fn normal() -> Urgency {
@@ -79,10 +82,12 @@ fn short_text(field: &str, value: &Option<String>, max: usize) -> Result<(), Api
 pub async fn create(
     State(state): State<AppState>,
     Authed(actor): Authed,
-    Json(req): Json<CreateCaseRequest>,
+    Json(mut req): Json<CreateCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseDetail>)> {
     let after = req.after;
-    let intake = intake_of(req)?;
+    let files = std::mem::take(&mut req.attachments);
+    let mut intake = intake_of(req)?;
+    intake.attachments = state.app.attachment_refs(&actor, &files).await?;
     let detail = state.app.create_case(&actor, intake, after).await?;
     Ok((StatusCode::CREATED, Json(detail)))
 }
@@ -249,6 +254,7 @@ pub async fn list(State(state): State<AppState>, Authed(actor): Authed, Query(p)
                 )));
             }
         },
+        ..Default::default()
     };
     let list = state.app.list_cases(&actor, view, filter, p.cursor.as_deref(), p.limit.unwrap_or(20)).await?;
     Ok(Json(list))

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{ClientIp, Json, Path, Query};
 use crate::routes::cases::parse_action;
 
 #[derive(Deserialize, IntoParams)]
@@ -21,7 +21,14 @@ pub struct TrackParams {
 /// The citizen-visible timeline of a case.
 #[utoipa::path(get, path = "/api/track/{number}", tag = "public", params(("number" = String, Path, description = "case number"), TrackParams),
     responses((status = 200, description = "the public timeline"), (status = 404, description = "no such case or the digits do not match")))]
-pub async fn track(State(state): State<AppState>, Path(number): Path<String>, Query(p): Query<TrackParams>) -> ApiResult<Json<PublicCase>> {
+pub async fn track(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(number): Path<String>,
+    Query(p): Query<TrackParams>,
+) -> ApiResult<Json<PublicCase>> {
+    // Number and last four digits must not be guessable by trying.
+    state.app.knock(minsheng_app::abuse::Door::TrackIp, &ip)?;
     Ok(Json(state.app.track(&number, &p.phone4).await?))
 }
 
@@ -33,9 +40,11 @@ pub async fn track(State(state): State<AppState>, Path(number): Path<String>, Qu
     responses((status = 200, description = "the public timeline after the action")))]
 pub async fn citizen_act(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path((number, action)): Path<(String, String)>,
     Json(mut body): Json<serde_json::Value>,
 ) -> ApiResult<Json<PublicCase>> {
+    state.app.knock(minsheng_app::abuse::Door::TrackIp, &ip)?;
     let phone4 = body.as_object_mut().and_then(|o| o.remove("phone4")).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let (_, note, request) = parse_action(&action, body, false)?;
     Ok(Json(state.app.citizen_act(&number, &phone4, request, note).await?))

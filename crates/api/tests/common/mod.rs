@@ -15,16 +15,21 @@ pub struct Server {
 }
 
 pub async fn start(url: String) -> Server {
+    start_with(url, Settings::default()).await
+}
+
+/// A server with these settings (channels' secrets, limits).
+pub async fn start_with(url: String, settings: Settings) -> Server {
     let store = minsheng_store::open(&url).await.unwrap();
     store.migrate().await.unwrap();
-    let app = App::new(store, Arc::new(SystemClock), Settings::default());
+    let app = App::new(store, Arc::new(SystemClock), settings);
     let hash = minsheng_app::auth::hash_password(minsheng_app::demo::DEMO_PASSWORD).unwrap();
     minsheng_app::demo::load(app.store.as_ref(), &hash, 0).await.unwrap();
     app.reload_catalogue().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = minsheng_api::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await });
     Server { base, http: reqwest::Client::new(), app }
 }
 

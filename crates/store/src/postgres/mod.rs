@@ -520,6 +520,9 @@ impl Store for PgStore {
             let codes: Vec<&'static str> = f.urgencies.iter().map(|s| s.as_str()).collect();
             conds.push(format!("c.urgency = ANY({})", params.bind(codes)));
         }
+        if !f.catalogue_items.is_empty() {
+            conds.push(format!("c.catalogue_item = ANY({})", params.bind(f.catalogue_items.clone())));
+        }
         if let Some(from) = f.from {
             conds.push(format!("c.received_at >= {}", params.bind(from)));
         }

@@ -1752,6 +1752,7 @@ fn list_cases_sync(conn: &Connection, q: &CaseQuery) -> StoreResult<CasePage> {
     in_list("c.case_type", f.case_types.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
     in_list("c.channel", f.channels.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
     in_list("c.urgency", f.urgencies.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
+    in_list("c.catalogue_item", f.catalogue_items.iter().map(|s| s.as_str()).collect(), &mut conds, &mut args);
     if let Some(unit) = f.lead_unit_id {
         conds.push("c.lead_unit_id = ?".into());
         args.push(Value::Integer(unit));

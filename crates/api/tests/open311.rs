@@ -412,8 +412,11 @@ async fn bad_input_gets_the_standard_error_and_changes_nothing(s: Server) {
         }
     }
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    // GET-only resources refuse a POST in the standard's format.
+    // GET-only resources refuse a POST in the standard's format; other methods are not allowed.
     assert_error(&post_form(&s, "services.json", &[("api_key", &key)]).await, StatusCode::BAD_REQUEST);
+    let a = answer(s.http.delete(format!("{}{V2}/requests.json", s.base))).await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{}", a.body);
+    assert!(a.json()[0]["description"].is_string(), "{}", a.body);
     // Bad filters.
     for q in [
         "status=pending",

@@ -117,6 +117,10 @@ pub struct App {
     pub blobs: Arc<dyn attachments::BlobStore>,
     /// This node's counters of the public doors.
     pub(crate) limiter: Arc<abuse::Limiter>,
+    /// Woken when this node writes notices, so its delivery workers need not wait for their
+    /// next poll (other nodes' notices are found by the poll).
+    /// (A watch, not a `Notify`: a worker busy with a round still sees the write afterwards.)
+    pub outbox_written: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl App {
@@ -144,6 +148,7 @@ impl App {
             // Until the server names its directory (`with_blob_store`), a fresh one under the
             // system's temporary directory: tests and tools never write into ./data by accident.
             limiter: Arc::default(),
+            outbox_written: Arc::new(tokio::sync::watch::Sender::new(0)),
             blobs: Arc::new(attachments::LocalBlobStore::new(std::env::temp_dir().join(format!(
                 "minsheng-attachments-{}-{}",
                 std::process::id(),

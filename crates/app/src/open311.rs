@@ -237,6 +237,9 @@ pub struct UpdateView {
     pub media_url: Option<String>,
     at: Millis,
     seq: i64,
+    /// The step's label and the public text with it, apart (for `extensions=true` notes).
+    label: String,
+    text: Option<String>,
 }
 
 /// The English of each state, for `status_notes`.
@@ -908,8 +911,8 @@ fn view_of(case: &Case, names: &HashMap<&str, &str>, units: &HashMap<i64, (&str,
                         _ => "activity",
                     },
                     datetime: u.updated_datetime,
-                    summary: u.description.split('：').next().unwrap_or_default().to_string(),
-                    description: u.description.split_once('：').map(|(_, d)| d.to_string()),
+                    summary: u.label,
+                    description: u.text,
                     status: u.status,
                 })
                 .collect(),
@@ -942,9 +945,10 @@ fn updates_of(case: &Case, events: &[Event]) -> Vec<UpdateView> {
             _ => None,
         };
         let label = e.kind.public_label_zh();
-        let description = match text.filter(|_| detail) {
-            Some(t) => format!("{label}：{}", mask_contacts(&clip(&t, 1000))),
-            None => label,
+        let text = text.filter(|_| detail).map(|t| mask_contacts(&clip(&t, 1000)));
+        let description = match &text {
+            Some(t) => format!("{label}：{t}"),
+            None => label.clone(),
         };
         out.push(UpdateView {
             update_id: format!("{}-{}", case.number.as_str(), e.seq),
@@ -956,6 +960,8 @@ fn updates_of(case: &Case, events: &[Event]) -> Vec<UpdateView> {
             media_url: None,
             at: e.at,
             seq: e.seq,
+            label,
+            text,
         });
     }
     out

@@ -360,6 +360,9 @@ impl App {
             new.notices = self.intake_notices(&case, now).await?;
         }
         let case = self.store.create_case(new.clone()).await?;
+        if !new.notices.is_empty() {
+            self.outbox_written.send_modify(|n| *n += 1);
+        }
         // 附件: the files named at intake now belong to the case.
         self.claim_attachments(case.id, &case.intake.attachments).await;
         metrics_case_event("received");
@@ -708,7 +711,11 @@ impl App {
             changes.push(change_for(&target, actor, kinds, note_text, now, &clocks));
         }
         let names: Vec<&'static str> = changes.iter().flat_map(|c| c.events.iter().map(|e| e.kind.name())).collect();
+        let wrote_notices = changes.iter().any(|c| !c.notices.is_empty());
         let mut saved = self.store.append(changes).await?;
+        if wrote_notices {
+            self.outbox_written.send_modify(|n| *n += 1);
+        }
         for n in names {
             metrics_case_event(n);
         }

@@ -66,7 +66,9 @@ async fn notices(app: &App, case_id: i64) -> Vec<minsheng_store::Notice> {
 
 async fn a_message_is_one_case_and_its_acknowledgement(url: String) {
     let (app, _) = app(url).await;
+    let mut written = app.outbox_written.subscribe();
     let out = app.receive_inbound(sms("gw-1", "13912340001", "金贸街道玉沙社区路灯不亮已经一周了")).await.unwrap();
+    assert!(written.has_changed().unwrap(), "the delivery workers are woken");
     let InboundOutcome::Created { number } = &out else { panic!("{out:?}") };
     let c = case(&app, number).await;
     assert_eq!(c.intake.channel, Channel::Sms);

@@ -174,9 +174,7 @@ pub fn intake(rng: &mut Rng, division_unit_id: Option<i64>) -> Result<minsheng_d
         citizen: Citizen {
             name: Some(PersonName::parse(body["citizen"]["name"].as_str().unwrap_or("王先生")).map_err(err)?),
             phone: Some(PhoneNumber::parse(body["citizen"]["phone"].as_str().unwrap_or("13800000000")).map_err(err)?),
-            caller_number: None,
-            confidential: false,
-            anonymous: false,
+            ..Citizen::default()
         },
         place: Place {
             address: Some(Address::parse(body["place"]["address"].as_str().unwrap_or("海口市")).map_err(err)?),
@@ -188,6 +186,7 @@ pub fn intake(rng: &mut Rng, division_unit_id: Option<i64>) -> Result<minsheng_d
         catalogue_version: None,
         tags: vec![],
         external_id: None,
+        attachments: vec![],
     })
 }
 

@@ -102,6 +102,7 @@ fn intake(i: usize) -> Intake {
         catalogue_version: None,
         tags: vec![],
         external_id: None,
+        attachments: vec![],
     }
 }
 

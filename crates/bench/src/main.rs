@@ -18,6 +18,7 @@ mod figures;
 mod http;
 mod inbox;
 mod lifecycle;
+mod notify;
 mod open311;
 mod rss;
 mod seed;
@@ -54,6 +55,8 @@ enum Command {
     Route(figures::RouteArgs),
     /// Resident memory of a process: VmRSS and VmHWM from /proc/PID/status.
     Rss(rss::Args),
+    /// Notification delivery through the outbox to an HTTP SMS gateway: drain rate and delay (issue 5).
+    Notify(notify::Args),
     /// Concurrent Open311 GeoReport v2 `POST requests` (form-encoded, API key) over HTTP (issue 5).
     Open311(open311::Args),
 }
@@ -78,6 +81,7 @@ fn main() {
             Command::Metrics(a) => figures::metrics(a).await,
             Command::Scheduler(a) => figures::scheduler(a).await,
             Command::Open311(a) => open311::run(a).await,
+            Command::Notify(a) => notify::run(a).await,
         }
     });
     match result {

@@ -198,9 +198,9 @@ fn is_automatic(message: &mail_parser::Message<'_>) -> bool {
     if raw("X-Autoreply").is_some() || raw("X-Autorespond").is_some() {
         return true;
     }
-    message.content_type().is_some_and(|ct| {
-        ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-    })
+    message
+        .content_type()
+        .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")))
 }
 
 #[cfg(test)]

@@ -346,7 +346,8 @@ impl Session {
             match key.to_ascii_uppercase().as_str() {
                 "SIZE" => match value.parse::<u64>() {
                     Ok(n) if n > self.config.max_message_bytes as u64 => {
-                        let text = format!("552 5.3.4 Message size exceeds fixed maximum message size ({} bytes)", self.config.max_message_bytes);
+                        let text =
+                            format!("552 5.3.4 Message size exceeds fixed maximum message size ({} bytes)", self.config.max_message_bytes);
                         return self.reply(&text).await.map(|_| Next::Continue);
                     }
                     Ok(_) => {}
@@ -378,7 +379,10 @@ impl Session {
         let address = path.to_lowercase();
         if !self.config.addresses.iter().any(|a| *a == address) {
             // Not counted as a protocol error: a sender may try several addresses.
-            return self.reply("550 5.1.1 No such mailbox here: this server accepts mail for the 12345 hotline only").await.map(|_| Next::Continue);
+            return self
+                .reply("550 5.1.1 No such mailbox here: this server accepts mail for the 12345 hotline only")
+                .await
+                .map(|_| Next::Continue);
         }
         if !self.tx.recipients.contains(&address) {
             self.tx.recipients.push(address);

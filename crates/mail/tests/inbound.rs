@@ -91,7 +91,9 @@ fn gbk_mail(message_id: &str, subject: &str, body: &str) -> Vec<u8> {
 async fn encodings_become_readable_cases(url: String) {
     let env = env(url).await;
     // GBK, B-encoded subject, base64 body (Foxmail, 163).
-    let n = env.deliver("wang.wu@example.cn", &gbk_mail("gbk-1@example.cn", "噪音扰民", "龙华区金贸街道某工地夜间施工，噪音很大，影响休息。")).await;
+    let n = env
+        .deliver("wang.wu@example.cn", &gbk_mail("gbk-1@example.cn", "噪音扰民", "龙华区金贸街道某工地夜间施工，噪音很大，影响休息。"))
+        .await;
     let case = env.case(&n).await;
     assert_eq!(case.intake.channel, Channel::Email);
     assert_eq!(case.intake.title.as_str(), "噪音扰民");

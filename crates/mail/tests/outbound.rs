@@ -66,8 +66,7 @@ async fn acknowledgement_reaches_the_citizen_and_replies_join(url: String) {
     transport.send(&notice).await.unwrap();
     let caught = catcher.caught();
     assert_eq!(caught.len(), 2);
-    let ids: Vec<String> =
-        caught.iter().map(|m| MessageParser::default().parse(m).unwrap().message_id().unwrap().to_string()).collect();
+    let ids: Vec<String> = caught.iter().map(|m| MessageParser::default().parse(m).unwrap().message_id().unwrap().to_string()).collect();
     assert_eq!(ids, vec![message_id.clone(), message_id.clone()]);
     // A transport made later (another node, a restart) derives the same id.
     assert_eq!(self::transport(&env, catcher.port).await.message_id(&notice.dedup_key), message_id);

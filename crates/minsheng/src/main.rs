@@ -504,10 +504,12 @@ fn wechat_channel(
     Ok(Arc::new(channel))
 }
 
-/// Delivers one channel's notices (SMS, e-mail, WeChat) every second: up to 200 a round, 16 in
-/// flight; a full round goes on at once.
+/// Delivers one channel's notices (SMS, e-mail, WeChat): a round when this node writes notices,
+/// and every second for those of other nodes and retries; up to 200 a round, 16 in flight; a full
+/// round goes on at once.
 fn spawn_delivery(app: App, transport: Arc<dyn minsheng_app::outbox::Transport>) {
     tokio::spawn(async move {
+        let mut written = app.outbox_written.subscribe();
         loop {
             match app.deliver_round(transport.as_ref(), 200, 16).await {
                 Ok(r) if r.total() >= 200 => continue,
@@ -515,7 +517,8 @@ fn spawn_delivery(app: App, transport: Arc<dyn minsheng_app::outbox::Transport>)
                 Ok(_) => {}
                 Err(e) => tracing::warn!(channel = transport.channel(), error = %e.message_en, "delivery round failed"),
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            // Notices this node writes wake the worker at once; the poll finds the others'.
+            let _ = tokio::time::timeout(Duration::from_secs(1), written.changed()).await;
         }
     });
 }

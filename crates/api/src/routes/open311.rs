@@ -22,7 +22,11 @@ use crate::AppState;
 
 /// The routes, to be nested at `/open311/v2`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/{resource}", get(get_resource).post(post_resource)).route("/{resource}/{id}", get(get_item)).fallback(fallback)
+    Router::new()
+        .route("/{resource}", get(get_resource).post(post_resource))
+        .route("/{resource}/{id}", get(get_item))
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// The answer's format, from the path's suffix.
@@ -425,6 +429,14 @@ async fn fallback(uri: axum::http::Uri) -> Response {
     let path = uri.path();
     let format = if path.ends_with(".json") { Format::Json } else { Format::Xml };
     error(format, &not_found(path.rsplit('/').next().unwrap_or(path)))
+}
+
+async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    let format = if uri.path().ends_with(".json") { Format::Json } else { Format::Xml };
+    let e = bad("不支持此请求方法", "method not allowed");
+    let mut r = error(format, &e);
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
 }
 
 fn flag(params: &Params, key: &str) -> Result<bool, DomainError> {

@@ -2,6 +2,7 @@
 //! verification, messages in plain and safe mode becoming cases and additions with the passive
 //! reply, pictures fetched from a local stand-in for WeChat's picture host, locations, refusals
 //! that store nothing; and the template-message transport against a local stand-in for WeChat's API.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -434,7 +434,7 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
         spawn_delivery(app.clone(), Arc::new(sms));
     }
     let mail_listener = spawn_mail(app.clone(), &cfg.mail).await?;
-    // 微信公众号: checked before listening, so a bad key or token stops the start with a message.
+    // 微信公众号: checked before serving, so a bad key or token stops the start with a message.
     let wechat = cfg.wechat.as_ref().map(|w| wechat_channel(&app, w)).transpose()?;
     spawn_search_follower(app.clone(), &cfg.search_dir)?;
     // A new installation trains its first classifier from the shipped base data, in the

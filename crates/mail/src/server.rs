@@ -377,7 +377,7 @@ impl Session {
             return self.reply("452 4.5.3 Too many recipients").await.map(|_| Next::Continue);
         }
         let address = path.to_lowercase();
-        if !self.config.addresses.iter().any(|a| *a == address) {
+        if !self.config.addresses.contains(&address) {
             // Not counted as a protocol error: a sender may try several addresses.
             return self
                 .reply("550 5.1.1 No such mailbox here: this server accepts mail for the 12345 hotline only")

@@ -39,10 +39,23 @@ export const useSession = defineStore('session', () => {
     }
   }
 
-  /** Meta is public: the tracking page needs no session for it either. */
+  /** Meta is public: the tracking page needs no session for it either. Callers racing at start
+   *  share one request. */
+  let metaLoading: Promise<Meta> | null = null
   async function ensureMeta(): Promise<Meta> {
-    if (!meta.value) meta.value = await api.meta()
-    return meta.value
+    if (meta.value) return meta.value
+    metaLoading ??= api.meta().then(
+      (m) => {
+        meta.value = m
+        metaLoading = null
+        return m
+      },
+      (e) => {
+        metaLoading = null
+        throw e
+      },
+    )
+    return metaLoading
   }
 
   let unitsLoading: Promise<Unit[]> | null = null

@@ -172,9 +172,11 @@ impl Catcher {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // Owned before waiting, so a server that never comes up is still killed (by Drop).
+        let catcher = Catcher { port, dir, child };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Catcher { port, dir, child };
+                return catcher;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -184,6 +184,18 @@ async fn the_tracking_page_cannot_be_guessed_by_trying(s: Server) {
         }
     }
     assert!(limited, "30 tries then 429");
+    // Uploads from one address: 60 at once, then one a second (even refused ones count).
+    // (Refills during a slow run may let a few more through; the 429 still comes.)
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        let r = s.http.post(format!("{}/api/public/attachments?name=x.txt", s.base)).body("not a photo").send().await.unwrap();
+        statuses.push(r.status());
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(statuses.len() > 60 && statuses[..statuses.len() - 1].iter().all(|st| *st == StatusCode::BAD_REQUEST), "{statuses:?}");
 }
 
 async fn notice_templates_over_http(s: Server) {

@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Authed, Json, Path, Query, credentials};
+use crate::extract::{Authed, ClientIp, Json, Path, Query, credentials};
 
 /// The body limit of an upload: the largest file plus room for a multipart envelope.
 pub const MAX_UPLOAD_BODY_BYTES: usize = minsheng_app::attachments::MAX_ATTACHMENT_BYTES + 64 * 1024;
@@ -59,7 +59,13 @@ pub async fn upload(
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes, or multipart/form-data with a `file` field"),
     responses((status = 201, description = "the stored file", body = AttachmentRef), (status = 400, description = "empty or unsupported"),
         (status = 413, description = "larger than 10 MB")))]
-pub async fn upload_public(State(state): State<AppState>, Query(p): Query<UploadParams>, req: Request) -> ApiResult<Response> {
+pub async fn upload_public(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Query(p): Query<UploadParams>,
+    req: Request,
+) -> ApiResult<Response> {
+    state.app.knock(minsheng_app::abuse::Door::UploadIp, &ip)?;
     let (name, bytes) = read_upload(&state, p.name, req).await?;
     let stored = state.app.store_attachment(None, &name, bytes).await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())

@@ -150,7 +150,11 @@ impl App {
 
         if let Some(case) = self.conversation_case(channel, &msg, now).await? {
             let ids: Vec<String> = msg.attachments.iter().map(|a| a.id.clone()).collect();
-            let text = case_text_of(&msg.text)?;
+            // A subject says what the addition is about ("补充照片", "Re: 路灯") — keep it.
+            let text = match msg.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(subject) => case_text_of(&format!("【{}】{}", clip(subject, 60), msg.text))?,
+                None => case_text_of(&msg.text)?,
+            };
             let note = Note::parse(&clip(&text, Note::MAX_CHARS))?;
             let case = self.act_with_retry(&actor, case, ActionRequest::AddInfo { attachments: ids.clone() }, Some(note)).await?;
             self.store.attach_to_case(&ids, case.id).await?;
@@ -173,12 +177,25 @@ impl App {
             external_id: Some(clip(&format!("{ch}:{}", msg.message_id), 200)),
             attachments: msg.attachments.clone(),
         };
-        let detail = self.create_case(&actor, intake, AfterIntake::Forward).await?;
+        let mut keys: Vec<String> = msg.thread_keys.iter().chain(msg.refers_to.iter()).filter(|k| !k.is_empty()).cloned().collect();
+        keys.sort();
+        keys.dedup();
+        let link = minsheng_store::InboundLink { channel: ch.to_string(), message_id: msg.message_id.clone(), thread_keys: keys };
+        let detail = match self.take_in(&actor, intake, AfterIntake::Forward, Some(link)).await {
+            Ok(d) => d,
+            // The same message delivered twice at once: the other delivery made the case.
+            Err(e) => match self.store.inbound_case(ch, &msg.message_id).await? {
+                Some(id) => {
+                    let case = self.store.get_case(id).await?.ok_or_else(|| DomainError::not_found("工单", "case"))?;
+                    return Ok(InboundOutcome::Repeated { number: case.number.as_str().to_string() });
+                }
+                None => return Err(e),
+            },
+        };
         let number = detail.case.get("number").and_then(|n| n.as_str()).unwrap_or_default().to_string();
         let case = self.store.case_by_number(&number).await?.ok_or_else(|| DomainError::not_found("工单", "case"))?;
         let ids: Vec<String> = msg.attachments.iter().map(|a| a.id.clone()).collect();
         self.store.attach_to_case(&ids, case.id).await?;
-        self.remember(ch, &msg, case.id, now).await?;
         Ok(InboundOutcome::Created { number })
     }
 
@@ -204,9 +221,12 @@ impl App {
         {
             return Ok(Some(case));
         }
+        // A reply joins only from the same citizen: whoever else saw the thread (a copy, a
+        // forward) starts their own case.
         if let Some(id) = self.store.thread_case(channel.as_str(), &msg.refers_to).await?
             && let Some(case) = self.store.get_case(id).await?
             && case.state.is_open()
+            && same_citizen(&case.intake.citizen, &msg.citizen)
             && (channel != Channel::Wechat || now - case.updated_at <= THREAD_WINDOW_MS)
         {
             return Ok(Some(case));

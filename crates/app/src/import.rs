@@ -305,6 +305,7 @@ impl Columns {
             then: history(at, reply, options.lead_unit.as_ref()),
             deadlines: None,
             notices: Vec::new(),
+            inbound: None,
         })
     }
 }

@@ -229,7 +229,19 @@ fn not_found() -> DomainError {
 impl App {
     /// 受理: takes a case in. Operators, dispatchers, grid workers, integrations and citizens
     /// (through the public pages) may; the channel must fit who takes it.
-    pub async fn create_case(&self, actor: &Actor, mut intake: Intake, after: AfterIntake) -> DomainResult<CaseDetail> {
+    pub async fn create_case(&self, actor: &Actor, intake: Intake, after: AfterIntake) -> DomainResult<CaseDetail> {
+        self.take_in(actor, intake, after, None).await
+    }
+
+    /// [`App::create_case`] for a channel: the outside message id and its conversation keys are
+    /// written in the creating transaction (a message id seen before fails the whole creation).
+    pub(crate) async fn take_in(
+        &self,
+        actor: &Actor,
+        mut intake: Intake,
+        after: AfterIntake,
+        inbound: Option<minsheng_store::InboundLink>,
+    ) -> DomainResult<CaseDetail> {
         let allowed = [Role::Operator, Role::Dispatcher, Role::GridWorker, Role::System, Role::Citizen];
         if !allowed.contains(&actor.role) {
             return Err(DomainError::new(
@@ -338,6 +350,7 @@ impl App {
             then,
             deadlines: None,
             notices: Vec::new(),
+            inbound,
         };
         // 自动派单: the confident case goes straight to the unit the routing found, through the
         // same rules as a dispatcher's dispatch.

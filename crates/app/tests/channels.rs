@@ -66,7 +66,7 @@ async fn notices(app: &App, case_id: i64) -> Vec<minsheng_store::Notice> {
 
 async fn a_message_is_one_case_and_its_acknowledgement(url: String) {
     let (app, _) = app(url).await;
-    let mut written = app.outbox_written.subscribe();
+    let written = app.outbox_written.subscribe();
     let out = app.receive_inbound(sms("gw-1", "13912340001", "金贸街道玉沙社区路灯不亮已经一周了")).await.unwrap();
     assert!(written.has_changed().unwrap(), "the delivery workers are woken");
     let InboundOutcome::Created { number } = &out else { panic!("{out:?}") };
@@ -88,6 +88,23 @@ async fn a_message_is_one_case_and_its_acknowledgement(url: String) {
     let listed = app.list_cases(&who(&app, "operator").await, Default::default(), Default::default(), None, 200).await.unwrap();
     assert_eq!(listed.items.iter().filter(|s| s.channel == Channel::Sms).count(), 1);
 
+    // The same message delivered several times at once is still one case.
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.receive_inbound(sms("gw-9", "13912340009", "国兴大道路面塌陷一个大坑")).await.unwrap()
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap().number().to_string());
+    }
+    numbers.dedup();
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+    let h = app.citizen_history(&who(&app, "operator").await, "13912340009").await.unwrap();
+    assert_eq!(h.total, 1);
+
     // Quoting the number adds to the case; someone else quoting it makes a new case.
     let add = app.receive_inbound(sms("gw-2", "13912340001", &format!("补充{number}：路灯在12栋旁边"))).await.unwrap();
     assert!(matches!(&add, InboundOutcome::Added { number: n } if n == number), "{add:?}");
@@ -101,6 +118,28 @@ async fn a_message_is_one_case_and_its_acknowledgement(url: String) {
     let e = app.receive_inbound(sms("gw-4", "13912340001", "   ")).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert!(app.store.inbound_case("sms", "gw-4").await.unwrap().is_none());
+}
+
+async fn a_reply_joins_its_thread_only_from_the_same_citizen(url: String) {
+    let (app, _) = app(url).await;
+    let mail = |id: &str, from: &str, refers: &[&str], subject: &str, text: &str| InboundMessage {
+        channel: Some(Channel::Email),
+        message_id: id.into(),
+        thread_keys: vec![id.into()],
+        refers_to: refers.iter().map(|r| r.to_string()).collect(),
+        citizen: Citizen { email: Some(minsheng_domain::value::EmailAddress::parse(from).unwrap()), ..Default::default() },
+        title: Some(subject.into()),
+        text: text.into(),
+        ..Default::default()
+    };
+    let first = app.receive_inbound(mail("m1@a.cn", "li@a.cn", &[], "小区电梯故障", "龙华区某小区电梯已停运三天")).await.unwrap();
+    let again = app.receive_inbound(mail("m2@a.cn", "li@a.cn", &["m1@a.cn"], "Re: 小区电梯故障", "补充：物业电话打不通")).await.unwrap();
+    assert!(matches!(&again, InboundOutcome::Added { number } if number == first.number()), "{again:?}");
+    let note = app.store.case_events(case(&app, first.number()).await.id).await.unwrap().last().unwrap().note.clone().unwrap();
+    assert!(note.starts_with("【Re: 小区电梯故障】") && note.contains("物业电话"), "{note}");
+    // Someone copied on the thread writes their own case.
+    let other = app.receive_inbound(mail("m3@b.cn", "wang@b.cn", &["m1@a.cn"], "Re: 小区电梯故障", "我家楼也一样")).await.unwrap();
+    assert!(matches!(other, InboundOutcome::Created { .. }), "{other:?}");
 }
 
 async fn an_sms_digit_rates_the_case_waiting_for_it(url: String) {
@@ -444,6 +483,7 @@ macro_rules! on_both_engines {
 
 on_both_engines!(
     a_message_is_one_case_and_its_acknowledgement,
+    a_reply_joins_its_thread_only_from_the_same_citizen,
     an_sms_digit_rates_the_case_waiting_for_it,
     a_flagged_citizen_waits_for_a_person,
     the_public_door_is_rate_limited,

@@ -355,6 +355,7 @@ pub async fn store_create(a: StoreArgs) -> Result<String, String> {
                     then: vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
                     deadlines: None,
                     notices: Vec::new(),
+                    inbound: None,
                 };
                 let t0 = Instant::now();
                 match store.create_case(new).await {

@@ -331,6 +331,7 @@ async fn seed_batch(store: &dyn Store, world: &World, b: u64, totals: &mut Total
             then: vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
             deadlines: None,
             notices: Vec::new(),
+            inbound: None,
         });
         targets.push(target(&mut rng, i as f64 / world.total.max(1) as f64));
     }

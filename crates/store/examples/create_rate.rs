@@ -49,6 +49,7 @@ async fn main() {
                     then: vec![FollowUp { kind: EventKind::Forwarded, note: None, at: None, actor: None }],
                     deadlines: None,
                     notices: Vec::new(),
+                    inbound: None,
                 };
                 store.create_case(new).await.unwrap();
             }

@@ -167,6 +167,19 @@ pub struct NewCase {
     /// transaction. The number is not known before: the store sets `case_id` and replaces
     /// [`CASE_NUMBER_MARK`] in the dedup key, the body and the payload with the new number.
     pub notices: Vec<NewNotice>,
+    /// The outside message this case is made from and the conversation keys that lead to it,
+    /// written in the creating transaction: a message id recorded before makes the whole creation
+    /// fail with [`StoreError::Duplicate`] (naming `inbound`), so one message is one case even
+    /// when a sender retries after a crash or delivers twice at once.
+    pub inbound: Option<InboundLink>,
+}
+
+/// An outside message and its conversation keys (see [`NewCase::inbound`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboundLink {
+    pub channel: String,
+    pub message_id: String,
+    pub thread_keys: Vec<String>,
 }
 
 /// Stands for the case number in the notices of a [`NewCase`].

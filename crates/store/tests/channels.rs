@@ -43,6 +43,7 @@ fn new_case(title: &str, notices: Vec<NewNotice>) -> NewCase {
         then: vec![],
         deadlines: None,
         notices,
+        inbound: None,
     }
 }
 

@@ -67,6 +67,7 @@ fn new_case(title: &str, at: i64) -> NewCase {
         then: vec![],
         deadlines: None,
         notices: Vec::new(),
+        inbound: None,
     }
 }
 

@@ -66,6 +66,7 @@ fn new_case(title: &str) -> NewCase {
         then: vec![],
         deadlines: None,
         notices: Vec::new(),
+        inbound: None,
     }
 }
 

@@ -122,6 +122,26 @@ impl PgStore {
             if !new.notices.is_empty() {
                 insert_notices(&tx, &new.notices_for(&case)).await?;
             }
+            if let Some(link) = &new.inbound {
+                tx.execute(
+                    "INSERT INTO inbound_messages (channel, message_id, case_id, received_at) VALUES ($1, $2, $3, $4)",
+                    &[&link.channel, &link.message_id, &case.id, &new.at],
+                )
+                .await
+                .map_err(|e| match e.code() {
+                    Some(c) if *c == SqlState::UNIQUE_VIOLATION => StoreError::Duplicate(format!("inbound {}", link.message_id)),
+                    _ => pg_err(e),
+                })?;
+                for key in &link.thread_keys {
+                    exec(
+                        &tx,
+                        "INSERT INTO channel_threads (channel, thread_key, case_id, updated_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (channel, thread_key) DO UPDATE SET case_id = excluded.case_id, updated_at = excluded.updated_at",
+                        &[&link.channel, key, &case.id, &new.at],
+                    )
+                    .await?;
+                }
+            }
             cases.push(case);
         }
         tx.commit().await.map_err(pg_err)?;

@@ -292,6 +292,25 @@ fn insert_case_tx(conn: &Connection, new: &NewCase) -> StoreResult<Case> {
     if !new.notices.is_empty() {
         insert_notices(conn, &new.notices_for(&case))?;
     }
+    if let Some(link) = &new.inbound {
+        conn.prepare_cached("INSERT INTO inbound_messages (channel, message_id, case_id, received_at) VALUES (?1, ?2, ?3, ?4)")
+            .and_then(|mut s| s.execute(params![link.channel, link.message_id, case.id, new.at]))
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StoreError::Duplicate(format!("inbound {}", link.message_id))
+                }
+                e => db_err(e),
+            })?;
+        let mut st = conn
+            .prepare_cached(
+                "INSERT INTO channel_threads (channel, thread_key, case_id, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (channel, thread_key) DO UPDATE SET case_id = excluded.case_id, updated_at = excluded.updated_at",
+            )
+            .map_err(db_err)?;
+        for key in &link.thread_keys {
+            st.execute(params![link.channel, key, case.id, new.at]).map_err(db_err)?;
+        }
+    }
     Ok(case)
 }
 

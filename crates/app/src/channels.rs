@@ -181,8 +181,8 @@ impl App {
         keys.sort();
         keys.dedup();
         let link = minsheng_store::InboundLink { channel: ch.to_string(), message_id: msg.message_id.clone(), thread_keys: keys };
-        let detail = match self.take_in(&actor, intake, AfterIntake::Forward, Some(link)).await {
-            Ok(d) => d,
+        let case = match self.take_in(&actor, intake, AfterIntake::Forward, Some(link)).await {
+            Ok((case, _)) => case,
             // The same message delivered twice at once: the other delivery made the case.
             Err(e) => match self.store.inbound_case(ch, &msg.message_id).await? {
                 Some(id) => {
@@ -192,11 +192,9 @@ impl App {
                 None => return Err(e),
             },
         };
-        let number = detail.case.get("number").and_then(|n| n.as_str()).unwrap_or_default().to_string();
-        let case = self.store.case_by_number(&number).await?.ok_or_else(|| DomainError::not_found("工单", "case"))?;
         let ids: Vec<String> = msg.attachments.iter().map(|a| a.id.clone()).collect();
         self.store.attach_to_case(&ids, case.id).await?;
-        Ok(InboundOutcome::Created { number })
+        Ok(InboundOutcome::Created { number: case.number.as_str().to_string() })
     }
 
     /// Records the message id and links its conversation keys to the case.
@@ -384,11 +382,9 @@ impl App {
             external_id: None,
             attachments,
         };
-        let detail = self.create_case(&citizen_actor, intake, AfterIntake::Forward).await?;
-        let number = detail.case.get("number").and_then(|n| n.as_str()).unwrap_or_default().to_string();
-        if !report.attachments.is_empty()
-            && let Some(case) = self.store.case_by_number(&number).await?
-        {
+        let case = self.create_case_quietly(&citizen_actor, intake, AfterIntake::Forward).await?;
+        let number = case.number.as_str().to_string();
+        if !report.attachments.is_empty() {
             self.store.attach_to_case(&report.attachments, case.id).await?;
         }
         Ok(PublicReceipt { track_url: self.tracking_link(&number), number })

@@ -23,6 +23,8 @@ pub(crate) struct Directory {
 pub(crate) struct DirectoryData {
     pub users: Vec<UserRecord>,
     pub units: Vec<UnitRecord>,
+    /// The active units as routing takes them, made once per load (every intake routes).
+    pub routable: Vec<minsheng_domain::routing::RoutableUnit>,
 }
 
 const DIRECTORY_TTL: Duration = Duration::from_secs(30);
@@ -35,7 +37,13 @@ impl App {
         {
             return Ok(data.clone());
         }
-        let data = Arc::new(DirectoryData { users: self.store.list_users().await?, units: self.store.list_units().await? });
+        let units = self.store.list_units().await?;
+        let routable = units
+            .iter()
+            .filter(|u| u.active)
+            .map(|u| minsheng_domain::routing::RoutableUnit { unit: u.as_ref(), department_type: u.department_type.clone() })
+            .collect();
+        let data = Arc::new(DirectoryData { users: self.store.list_users().await?, units, routable });
         if let Ok(mut d) = self.directory.lock() {
             d.loaded = Some((Instant::now(), data.clone()));
         }

@@ -551,9 +551,9 @@ impl App {
             ));
         }
         let intake = self.open311_intake(form).await?;
-        let detail = self.create_case(actor, intake, AfterIntake::Forward).await?;
-        let number = detail.case["number"].as_str().unwrap_or_default().to_string();
-        let id = detail.case["id"].as_i64().unwrap_or_default();
+        let case = self.create_case_quietly(actor, intake, AfterIntake::Forward).await?;
+        let number = case.number.as_str().to_string();
+        let id = case.id;
         Ok(Submitted {
             service_notice: format!(
                 "已受理，工单号 {number}，将转交责任单位办理。Received as case {number}; it goes to the unit responsible."

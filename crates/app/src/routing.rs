@@ -4,7 +4,7 @@
 use minsheng_domain::DomainResult;
 use minsheng_domain::case::{Classification, Intake};
 use minsheng_domain::org::Actor;
-use minsheng_domain::routing::{RoutableUnit, RoutingDecision, route};
+use minsheng_domain::routing::{RoutingDecision, route};
 use serde::Serialize;
 
 use crate::App;
@@ -41,16 +41,11 @@ impl App {
         let catalogue = self.current_catalogue().await?;
         let (place, reading) = self.read_place(&intake.place, intake.text.as_str()).await?;
         let dir = self.directory().await?;
-        let units: Vec<RoutableUnit> = dir
-            .units
-            .iter()
-            .filter(|u| u.active)
-            .map(|u| RoutableUnit { unit: u.as_ref(), department_type: u.department_type.clone() })
-            .collect();
+        let units = &dir.routable;
         let item = intake.catalogue_item.as_deref().and_then(|c| catalogue.item(c));
         let path = item.map(|i| catalogue.path_name(&i.code));
         let version = item.map(|_| catalogue.version);
-        let mut decision = route(item, path, version, &place, &units);
+        let mut decision = route(item, path, version, &place, units);
         if let Some(e) = &reading.explanation {
             decision.reasons_zh.insert(0, format!("地点识别：{e}"));
         }

@@ -230,7 +230,14 @@ impl App {
     /// 受理: takes a case in. Operators, dispatchers, grid workers, integrations and citizens
     /// (through the public pages) may; the channel must fit who takes it.
     pub async fn create_case(&self, actor: &Actor, intake: Intake, after: AfterIntake) -> DomainResult<CaseDetail> {
-        self.take_in(actor, intake, after, None).await
+        let (case, events) = self.take_in(actor, intake, after, None).await?;
+        Ok(self.view_of(actor, case, &events))
+    }
+
+    /// [`App::create_case`] for edges that answer with the number only (Open311, the public
+    /// door): the same intake, without building the actor's view of the case.
+    pub async fn create_case_quietly(&self, actor: &Actor, intake: Intake, after: AfterIntake) -> DomainResult<Case> {
+        Ok(self.take_in(actor, intake, after, None).await?.0)
     }
 
     /// [`App::create_case`] for a channel: the outside message id and its conversation keys are
@@ -241,7 +248,7 @@ impl App {
         mut intake: Intake,
         after: AfterIntake,
         inbound: Option<minsheng_store::InboundLink>,
-    ) -> DomainResult<CaseDetail> {
+    ) -> DomainResult<(Case, Vec<Event>)> {
         let allowed = [Role::Operator, Role::Dispatcher, Role::GridWorker, Role::System, Role::Citizen];
         if !allowed.contains(&actor.role) {
             return Err(DomainError::new(
@@ -384,7 +391,7 @@ impl App {
         }
         // The history is exactly what the store wrote for `new`: rebuild it instead of reading it.
         let (_, events) = minsheng_store::build_new_case(case.id, case.number.clone(), &new);
-        Ok(self.view_of(actor, case, &events))
+        Ok((case, events))
     }
 
     /// SMS notices of a closed case's outcome to the reporters of the cases merged into it (sent

@@ -121,6 +121,8 @@ pub struct App {
     /// next poll (other nodes' notices are found by the poll).
     /// (A watch, not a `Notify`: a worker busy with a round still sees the write afterwards.)
     pub outbox_written: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The notice templates as last read, and when.
+    pub(crate) templates: Arc<std::sync::Mutex<Option<(minsheng_domain::Millis, outbox::Templates)>>>,
 }
 
 impl App {
@@ -149,6 +151,7 @@ impl App {
             // system's temporary directory: tests and tools never write into ./data by accident.
             limiter: Arc::default(),
             outbox_written: Arc::new(tokio::sync::watch::Sender::new(0)),
+            templates: Arc::default(),
             blobs: Arc::new(attachments::LocalBlobStore::new(std::env::temp_dir().join(format!(
                 "minsheng-attachments-{}-{}",
                 std::process::id(),

@@ -132,11 +132,23 @@ impl App {
     }
 
     /// The templates in force: the administrator's (setting `notice_templates`) over the defaults.
+    /// Every intake needs them; a node re-reads them at most every few seconds, and at once after
+    /// its own change.
     pub async fn notice_templates(&self) -> DomainResult<Templates> {
+        let now = self.clock.now();
+        if let Ok(cached) = self.templates.lock()
+            && let Some((at, t)) = cached.as_ref()
+            && (0..TEMPLATES_TTL_MS).contains(&(now - at))
+        {
+            return Ok(t.clone());
+        }
         let mut t = Templates::default();
         if let Some(stored) = self.store.get_setting(TEMPLATES_KEY).await? {
             let custom: BTreeMap<String, String> = serde_json::from_str(&stored).unwrap_or_default();
             t.0.extend(custom);
+        }
+        if let Ok(mut cached) = self.templates.lock() {
+            *cached = Some((now, t.clone()));
         }
         Ok(t)
     }
@@ -172,6 +184,9 @@ impl App {
         }
         let text = serde_json::to_string(&custom).map_err(|e| DomainError::invalid("templates", e.to_string(), e.to_string()))?;
         self.store.put_setting(TEMPLATES_KEY, &text).await?;
+        if let Ok(mut cached) = self.templates.lock() {
+            *cached = None;
+        }
         self.notice_templates().await
     }
 
@@ -213,6 +228,9 @@ impl App {
 fn clip_error(e: &str) -> String {
     e.chars().take(500).collect()
 }
+
+/// How long a node keeps the templates before reading them again (another node's change).
+pub const TEMPLATES_TTL_MS: Millis = 5_000;
 
 /// Setting key of the administrator's templates.
 pub const TEMPLATES_KEY: &str = "notice_templates";

@@ -32,7 +32,7 @@ CREATE INDEX attachments_case ON attachments(case_id);
 -- citizen_flags: 恶意重复诉求, by phone number; cleared flags keep their row (active = false).
 CREATE TABLE citizen_flags (
     phone       TEXT PRIMARY KEY,
-    active      INTEGER NOT NULL,
+    active      BOOLEAN NOT NULL,
     reason      TEXT NOT NULL,
     set_by      INTEGER,
     set_at      INTEGER NOT NULL

@@ -139,7 +139,7 @@ impl App {
         // 短信回访: a rating answers the citizen's case that waits for its callback.
         if channel == Channel::Sms
             && let Some(outcome) = rating_of(&msg.text)
-            && let Some(case) = self.awaiting_rating(&msg.citizen, now).await?
+            && let Some(case) = self.awaiting_rating(&msg.citizen).await?
         {
             let request = ActionRequest::Callback { outcome, solved: None, comment: None };
             let note = Note::parse("市民短信回复评价").ok();
@@ -156,8 +156,8 @@ impl App {
                 None => case_text_of(&msg.text)?,
             };
             let note = Note::parse(&clip(&text, Note::MAX_CHARS))?;
-            let case = self.act_with_retry(&actor, case, ActionRequest::AddInfo { attachments: ids.clone() }, Some(note)).await?;
-            self.store.attach_to_case(&ids, case.id).await?;
+            // The addition claims its files for the case (act_on), as any add_info does.
+            let case = self.act_with_retry(&actor, case, ActionRequest::AddInfo { attachments: ids }, Some(note)).await?;
             self.remember(ch, &msg, case.id, now).await?;
             return Ok(InboundOutcome::Added { number: case.number.as_str().to_string() });
         }
@@ -192,8 +192,7 @@ impl App {
                 None => return Err(e),
             },
         };
-        let ids: Vec<String> = msg.attachments.iter().map(|a| a.id.clone()).collect();
-        self.store.attach_to_case(&ids, case.id).await?;
+        // The intake claimed the files for the case.
         Ok(InboundOutcome::Created { number: case.number.as_str().to_string() })
     }
 
@@ -233,7 +232,7 @@ impl App {
     }
 
     /// The citizen's most recent case waiting for its callback (by phone number).
-    async fn awaiting_rating(&self, citizen: &Citizen, _now: Millis) -> DomainResult<Option<Case>> {
+    async fn awaiting_rating(&self, citizen: &Citizen) -> DomainResult<Option<Case>> {
         let Some(phone) = citizen.phone.as_ref() else { return Ok(None) };
         let query = minsheng_store::CaseQuery {
             scope: minsheng_store::Scope::All,
@@ -271,11 +270,6 @@ pub fn same_citizen(a: &Citizen, b: &Citizen) -> bool {
     eq(a.phone.as_ref().map(|p| p.as_str()), b.phone.as_ref().map(|p| p.as_str()))
         || eq(a.email.as_ref().map(|p| p.as_str()), b.email.as_ref().map(|p| p.as_str()))
         || eq(a.wechat_openid.as_ref().map(|p| p.as_str()), b.wechat_openid.as_ref().map(|p| p.as_str()))
-}
-
-/// Role check for the edges that let staff look a citizen up.
-pub fn may_look_up_citizens(actor: &Actor) -> bool {
-    matches!(actor.role, Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader | Role::Admin)
 }
 
 /// A report from the public web and mobile page (网站 / 手机上报), without login.
@@ -384,9 +378,6 @@ impl App {
         };
         let case = self.create_case_quietly(&citizen_actor, intake, AfterIntake::Forward).await?;
         let number = case.number.as_str().to_string();
-        if !report.attachments.is_empty() {
-            self.store.attach_to_case(&report.attachments, case.id).await?;
-        }
         Ok(PublicReceipt { track_url: self.tracking_link(&number), number })
     }
 }

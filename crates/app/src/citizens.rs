@@ -55,6 +55,11 @@ pub struct FlagRequest {
 /// The tag a flagged citizen's new case carries.
 pub const FLAG_TAG: &str = "恶意重复";
 
+/// The centre's roles that look a citizen up at intake and on the phone.
+pub fn may_look_up_citizens(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Operator | Role::Dispatcher | Role::Supervisor | Role::Leader | Role::Admin)
+}
+
 fn may_flag(actor: &Actor) -> bool {
     matches!(actor.role, Role::Supervisor | Role::Leader | Role::Admin)
 }
@@ -62,7 +67,7 @@ fn may_flag(actor: &Actor) -> bool {
 impl App {
     /// 来电弹屏: the citizen's cases by phone number, for the centre's intake roles.
     pub async fn citizen_history(&self, actor: &Actor, phone: &str) -> DomainResult<CitizenHistory> {
-        if !crate::channels::may_look_up_citizens(actor) {
+        if !may_look_up_citizens(actor) {
             return Err(DomainError::new(ErrorCode::Forbidden, "无权查看市民历史诉求", "you may not look up citizens"));
         }
         let phone = PhoneNumber::parse(phone)?;
@@ -138,7 +143,7 @@ impl App {
 
     /// Every flag (the 恶意重复名单), active first.
     pub async fn citizen_flags(&self, actor: &Actor) -> DomainResult<Vec<FlagView>> {
-        if !may_flag(actor) && !crate::channels::may_look_up_citizens(actor) {
+        if !may_flag(actor) && !may_look_up_citizens(actor) {
             return Err(DomainError::new(ErrorCode::Forbidden, "无权查看", "you may not see the flags"));
         }
         let mut out = Vec::new();

@@ -40,26 +40,22 @@ pub struct SmsSettings {
     pub gateway_secret: Option<String>,
 }
 
+/// The MAC over timestamp, nonce and body; `None` never happens (HMAC takes a key of any length).
+fn mac(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    for part in [timestamp.as_bytes(), b"\n", nonce.as_bytes(), b"\n", body] {
+        mac.update(part);
+    }
+    Some(mac)
+}
+
 /// The signature of a request: hex HMAC-SHA256 over timestamp, nonce and body.
 pub fn sign(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
-    // HMAC takes a key of any length, so this cannot fail.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
-    mac.update(timestamp.as_bytes());
-    mac.update(b"\n");
-    mac.update(nonce.as_bytes());
-    mac.update(b"\n");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    mac(secret, timestamp, nonce, body).map(|m| hex::encode(m.finalize().into_bytes())).unwrap_or_default()
 }
 
 fn verify_signature(secret: &str, timestamp: &str, nonce: &str, body: &[u8], signature: &str) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
-    mac.update(timestamp.as_bytes());
-    mac.update(b"\n");
-    mac.update(nonce.as_bytes());
-    mac.update(b"\n");
-    mac.update(body);
-    let Ok(given) = hex::decode(signature.trim()) else { return false };
+    let (Some(mac), Ok(given)) = (mac(secret, timestamp, nonce, body), hex::decode(signature.trim())) else { return false };
     // verify_slice compares in constant time.
     mac.verify_slice(&given).is_ok()
 }

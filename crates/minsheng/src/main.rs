@@ -457,7 +457,10 @@ async fn serve(app: App, cfg: &config::Config, demo: bool, web: PathBuf) -> Resu
     if let Some(channel) = wechat {
         router = router.layer(axum::Extension(channel));
     }
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!("stopped: in-flight requests finished");
     // The SMTP listener stops on the same signal; let it finish the mail it is taking in.
     if let Some(listener) = mail_listener {
@@ -543,7 +546,8 @@ async fn spawn_mail(app: App, cfg: &config::MailConfig) -> Result<Option<tokio::
     };
     let hostname = first.rsplit_once('@').map_or("localhost", |(_, d)| d).to_string();
     let config = minsheng_mail::ListenerConfig { addresses: cfg.hotline_addresses.clone(), hostname, ..Default::default() };
-    let server = minsheng_mail::SmtpServer::bind(listen, app, config).await.map_err(|e| format!("cannot listen for mail on {listen}: {e}"))?;
+    let server =
+        minsheng_mail::SmtpServer::bind(listen, app, config).await.map_err(|e| format!("cannot listen for mail on {listen}: {e}"))?;
     let addr = server.local_addr().map_err(|e| e.to_string())?;
     println!("  邮件接收 SMTP:   {addr} ({})", cfg.hotline_addresses.join(", "));
     tracing::info!(%addr, "smtp listener started");

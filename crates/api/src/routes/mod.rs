@@ -3,8 +3,8 @@
 pub mod attachments;
 pub mod auth;
 pub mod cases;
-pub mod channels;
 pub mod catalogue;
+pub mod channels;
 pub mod classifier;
 pub mod meta;
 pub mod open311;

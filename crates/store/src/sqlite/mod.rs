@@ -1635,14 +1635,8 @@ impl Store for SqliteStore {
             let mut st =
                 conn.prepare_cached("SELECT case_id, uploaded_by, uploaded_at, data FROM attachments WHERE id = ?1").map_err(db_err)?;
             for id in &ids {
-                let row = st
-                    .query_row([id], |r| {
-                        Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
-                    })
-                    .optional()
-                    .map_err(db_err)?;
-                if let Some((case_id, by, at, data)) = row {
-                    out.push(crate::AttachmentRecord { attachment: crate::from_json(&data)?, case_id, uploaded_by: by, uploaded_at: at });
+                if let Some(row) = st.query_row([id], attachment_row).optional().map_err(db_err)? {
+                    out.push(attachment_of(row)?);
                 }
             }
             Ok(out)
@@ -1669,18 +1663,8 @@ impl Store for SqliteStore {
                     "SELECT case_id, uploaded_by, uploaded_at, data FROM attachments WHERE case_id = ?1 ORDER BY uploaded_at, id",
                 )
                 .map_err(db_err)?;
-            let rows = st
-                .query_map([case_id], |r| {
-                    Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
-                })
-                .map_err(db_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_err)?;
-            rows.into_iter()
-                .map(|(case_id, by, at, data)| {
-                    Ok(crate::AttachmentRecord { attachment: crate::from_json(&data)?, case_id, uploaded_by: by, uploaded_at: at })
-                })
-                .collect()
+            let rows = st.query_map([case_id], attachment_row).map_err(db_err)?.collect::<Result<Vec<_>, _>>().map_err(db_err)?;
+            rows.into_iter().map(attachment_of).collect()
         })
         .await
     }
@@ -1991,4 +1975,15 @@ fn citizen_flag_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<crate::CitizenFla
         set_by: r.get::<_, Option<i64>>(3)?,
         set_at: r.get(4)?,
     })
+}
+
+/// `case_id, uploaded_by, uploaded_at, data` of an attachment row.
+type AttachmentRow = (Option<i64>, Option<i64>, i64, String);
+
+fn attachment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn attachment_of((case_id, uploaded_by, uploaded_at, data): AttachmentRow) -> StoreResult<crate::AttachmentRecord> {
+    Ok(crate::AttachmentRecord { attachment: crate::from_json(&data)?, case_id, uploaded_by, uploaded_at })
 }
